@@ -1,0 +1,126 @@
+package io.tripstate;
+
+import io.tripstate.breaker.Outcome;
+import io.tripstate.config.TripstateConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.function.Supplier;
+
+/**
+ * A typed client of the {@link BreakerVerticle}'s event-bus API. Failures of the API arrive as
+ * {@code ReplyException}s with the API's codes (400, 404, 429).
+ *
+ * <pre>{@code
+ * BreakerClient breakers = BreakerClient.create(vertx);
+ * breakers.execute("payments", () -> webClient.get("/pay").send())
+ *     .onFailure(e -> { if (e instanceof CallNotPermittedException) ... });
+ * }</pre>
+ */
+public final class BreakerClient {
+  private static final Logger LOG = System.getLogger(BreakerClient.class.getName());
+
+  private final Vertx vertx;
+  private final String address;
+  private final DeliveryOptions delivery;
+
+  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery) {
+    this.vertx = vertx;
+    this.address = address;
+    this.delivery = delivery;
+  }
+
+  /** A client of the verticle on the default address ({@code tripstate}). */
+  public static BreakerClient create(Vertx vertx) {
+    return create(vertx, TripstateConfig.DEFAULT_ADDRESS);
+  }
+
+  public static BreakerClient create(Vertx vertx, String address) {
+    return create(vertx, address, new DeliveryOptions());
+  }
+
+  /** A client with its own delivery options (e.g. a send timeout); the {@code action} header is set per call. */
+  public static BreakerClient create(Vertx vertx, String address, DeliveryOptions delivery) {
+    return new BreakerClient(vertx, address, delivery);
+  }
+
+  public Future<AcquireResult> acquire(String name) {
+    return request("acquire", new JsonObject().put("name", name)).map(AcquireResult::fromJson);
+  }
+
+  /**
+   * Records an outcome; resolves to the breaker's state after it.
+   *
+   * @param permit the permit from {@link #acquire(String)}, or {@code null}
+   * @param durationMs how long the call took, or {@code null}
+   */
+  public Future<String> record(String name, Outcome outcome, String permit, Long durationMs) {
+    JsonObject body = new JsonObject().put("name", name).put("outcome", outcome.wireName());
+    if (permit != null) {
+      body.put("permit", permit);
+    }
+    if (durationMs != null) {
+      body.put("duration_ms", durationMs);
+    }
+    return request("record", body).map(reply -> reply.getString("state"));
+  }
+
+  /** The snapshot of one breaker (fails with code 404 when unknown). */
+  public Future<JsonObject> status(String name) {
+    return request("status", new JsonObject().put("name", name));
+  }
+
+  /** {@code {"breakers": [...], "persistence": {...}}}. */
+  public Future<JsonObject> statusAll() {
+    return request("status", new JsonObject());
+  }
+
+  /** Closes a breaker; resolves to its snapshot after the reset (fails with 404 when unknown). */
+  public Future<JsonObject> reset(String name) {
+    return request("reset", new JsonObject().put("name", name));
+  }
+
+  /** {@code {"status": "UP", "persistence": "UP" | "DOWN" | "DISABLED"}} (an addition to the four actions). */
+  public Future<JsonObject> health() {
+    return request("health", new JsonObject());
+  }
+
+  /**
+   * Runs a call under a breaker: acquires a permit, runs the call, records its outcome and duration.
+   * When not permitted the call is not run and the future fails with {@link CallNotPermittedException}.
+   * The result is the call's own, as soon as it completes; the outcome is recorded behind it (in order,
+   * since the event bus keeps a sender's order).
+   */
+  public <T> Future<T> execute(String name, Supplier<Future<T>> call) {
+    return acquire(name).compose(permit -> {
+      if (!permit.permitted()) {
+        return Future.failedFuture(new CallNotPermittedException(name, permit.state(), permit.retryAfterMs()));
+      }
+      long started = System.nanoTime();
+      Future<T> result;
+      try {
+        result = call.get();
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      if (result == null) {
+        result = Future.failedFuture(new NullPointerException("the call returned no Future"));
+      }
+      return result.andThen(outcome -> {
+        long durationMs = (System.nanoTime() - started) / 1_000_000;
+        Outcome recorded = outcome.succeeded() ? Outcome.SUCCESS : Outcome.FAILURE;
+        record(name, recorded, permit.permit(), durationMs).onFailure(e -> LOG.log(Level.WARNING,
+            "Breaker ''{0}'': recording a {1} failed: {2}", name, recorded.wireName(), e.toString()));
+      });
+    });
+  }
+
+  private Future<JsonObject> request(String action, JsonObject body) {
+    DeliveryOptions options = new DeliveryOptions(delivery).addHeader("action", action);
+    return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body);
+  }
+}

@@ -1,0 +1,28 @@
+package io.tripstate.breaker;
+
+/** The outcome of a call protected by a breaker, as reported by {@code record}. */
+public enum Outcome {
+  SUCCESS("success"),
+  FAILURE("failure");
+
+  private final String wireName;
+
+  Outcome(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The name used on the event bus: {@code success} or {@code failure}. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** Parses a wire name exactly; returns {@code null} when it is not one, so that callers word the error. */
+  public static Outcome fromWire(String value) {
+    for (Outcome outcome : values()) {
+      if (outcome.wireName.equals(value)) {
+        return outcome;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,41 @@
+package io.tripstate.bus;
+
+/** The actions of the event-bus API, named in the {@code action} header. */
+public enum Action {
+  ACQUIRE("acquire"),
+  RECORD("record"),
+  STATUS("status"),
+  RESET("reset");
+
+  /** The header that names the action (the Vert.x service-proxy convention). */
+  public static final String HEADER = "action";
+
+  private final String wireName;
+
+  Action(String wireName) {
+    this.wireName = wireName;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+
+  /** Parses the header; fails with a 400 that lists the known actions. */
+  static Action parse(String header) {
+    if (header == null) {
+      throw new ApiException(ApiError.BAD_REQUEST, "missing 'action' header (one of acquire, record, status, reset)");
+    }
+    for (Action action : values()) {
+      if (action.wireName.equals(header)) {
+        return action;
+      }
+    }
+    throw new ApiException(ApiError.BAD_REQUEST,
+        "unknown action '" + clip(header) + "' (one of acquire, record, status, reset)");
+  }
+
+  /** Echoes at most 64 characters of user input into an error message. */
+  static String clip(String text) {
+    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+  }
+}

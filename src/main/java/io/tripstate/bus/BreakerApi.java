@@ -1,0 +1,137 @@
+package io.tripstate.bus;
+
+import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.BreakerState;
+import io.tripstate.breaker.Decision;
+import io.tripstate.store.Persistence;
+import io.tripstate.store.SnapshotCodec;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The event-bus API: one consumer, the action in the {@code action} header, a JSON object body, failures
+ * as {@code ReplyException} codes from {@link ApiError}. Every request is answered; nothing throws out of
+ * the handler. Runs on the verticle's event loop, which confines the registry: no locks needed.
+ */
+public final class BreakerApi {
+  private static final Logger LOG = System.getLogger(BreakerApi.class.getName());
+  /** Not in the original contract: a light health check for the HTTP route (no breaker list). */
+  static final String HEALTH_ACTION = "health";
+
+  private final EventBus eventBus;
+  private final String address;
+  private final BreakerRegistry registry;
+  private final Persistence persistence;
+  private final Clock clock;
+  private MessageConsumer<Object> consumer;
+
+  public BreakerApi(EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
+      Clock clock) {
+    this.eventBus = eventBus;
+    this.address = address;
+    this.registry = registry;
+    this.persistence = persistence;
+    this.clock = clock;
+  }
+
+  /** Registers the consumer; completes when it is registered. */
+  public Future<Void> listen() {
+    consumer = eventBus.consumer(address, this::handle);
+    return consumer.completion();
+  }
+
+  public Future<Void> close() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  void handle(Message<Object> message) {
+    try {
+      message.reply(dispatch(message.headers().get(Action.HEADER), message.body()));
+    } catch (ApiException e) {
+      message.fail(e.error().code(), e.getMessage());
+    } catch (BreakerRegistry.LimitExceededException e) {
+      message.fail(ApiError.TOO_MANY_BREAKERS.code(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "Request on ''" + address + "'' failed unexpectedly", e);
+      message.fail(ApiError.INTERNAL.code(), "internal error: " + e);
+    }
+  }
+
+  private JsonObject dispatch(String actionHeader, Object rawBody) {
+    if (HEALTH_ACTION.equals(actionHeader)) {
+      return new JsonObject().put("status", "UP").put("persistence", persistence.health());
+    }
+    Action action = Action.parse(actionHeader);
+    JsonObject body = Requests.body(rawBody);
+    long now = clock.millis();
+    switch (action) {
+      case ACQUIRE:
+        return acquire(Requests.name(body), now);
+      case RECORD: {
+        String name = Requests.name(body);
+        Long permit = Requests.permit(body);
+        Requests.durationMs(body);
+        Breaker breaker = registry.record(name, Requests.outcome(body), permit, now);
+        return new JsonObject().put("name", name).put("state", breaker.state().wireName());
+      }
+      case STATUS:
+        return body.containsKey("name") ? snapshot(existing(Requests.name(body)), now) : statusAll(now);
+      case RESET: {
+        String name = Requests.name(body);
+        existing(name);
+        return snapshot(registry.reset(name, now), now);
+      }
+      default:
+        throw new IllegalStateException("unhandled action " + action);
+    }
+  }
+
+  private JsonObject acquire(String name, long now) {
+    Decision decision = registry.acquire(name, now);
+    JsonObject reply = new JsonObject()
+        .put("name", name)
+        .put("permitted", decision.permitted())
+        .put("state", decision.state().wireName());
+    return decision.permitted()
+        ? reply.put("permit", Long.toString(decision.permit()))
+        : reply.put("retry_after_ms", decision.retryAfterMs());
+  }
+
+  private Breaker existing(String name) {
+    Breaker breaker = registry.get(name);
+    if (breaker == null) {
+      throw new ApiException(ApiError.NOT_FOUND, "no breaker named '" + name + "'");
+    }
+    return breaker;
+  }
+
+  private JsonObject statusAll(long now) {
+    List<Breaker> breakers = new ArrayList<>(registry.all());
+    breakers.sort(Comparator.comparing(Breaker::name));
+    JsonArray list = new JsonArray(new ArrayList<>(breakers.size()));
+    for (Breaker breaker : breakers) {
+      list.add(snapshot(breaker, now));
+    }
+    return new JsonObject().put("breakers", list).put("persistence", persistence.status());
+  }
+
+  /** A snapshot with live fields: {@code retry_after_ms} while open. */
+  private static JsonObject snapshot(Breaker breaker, long now) {
+    JsonObject json = SnapshotCodec.toJson(breaker.snapshot());
+    if (breaker.state() == BreakerState.OPEN) {
+      json.put("retry_after_ms", breaker.retryAfterMs(now));
+    }
+    return json;
+  }
+}

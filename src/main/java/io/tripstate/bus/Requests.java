@@ -1,0 +1,90 @@
+package io.tripstate.bus;
+
+import io.tripstate.breaker.Names;
+import io.tripstate.breaker.Outcome;
+import io.vertx.core.json.JsonObject;
+
+/** Reads and validates request fields; every refusal is a 400 whose message names the field. */
+final class Requests {
+  private Requests() {}
+
+  static JsonObject body(Object body) {
+    if (body instanceof JsonObject json) {
+      return json;
+    }
+    String kind = body == null ? "empty" : "a " + body.getClass().getSimpleName();
+    throw new ApiException(ApiError.BAD_REQUEST, "the body must be a JSON object, was " + kind);
+  }
+
+  /** The {@code name} field, required and valid. */
+  static String name(JsonObject body) {
+    Object value = body.getValue("name");
+    if (value == null) {
+      throw new ApiException(ApiError.BAD_REQUEST, "missing 'name'");
+    }
+    if (!(value instanceof String name)) {
+      throw new ApiException(ApiError.BAD_REQUEST, "'name' must be a string, was " + typeOf(value));
+    }
+    if (!Names.isValid(name)) {
+      throw new ApiException(ApiError.BAD_REQUEST, "invalid name '" + Action.clip(name)
+          + "': use 1 to 128 of A-Z a-z 0-9 . _ : @ / -");
+    }
+    return name;
+  }
+
+  static Outcome outcome(JsonObject body) {
+    Object value = body.getValue("outcome");
+    Outcome outcome = value instanceof String text ? Outcome.fromWire(text) : null;
+    if (outcome == null) {
+      String shown = value == null ? "missing" : value instanceof String s ? "'" + Action.clip(s) + "'" : typeOf(value);
+      throw new ApiException(ApiError.BAD_REQUEST, "'outcome' must be \"success\" or \"failure\", was " + shown);
+    }
+    return outcome;
+  }
+
+  /** The optional {@code permit}: a string handed out by {@code acquire}. */
+  static Long permit(JsonObject body) {
+    Object value = body.getValue("permit");
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof String text) {
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new ApiException(ApiError.BAD_REQUEST, "'permit' '" + Action.clip(text)
+            + "' is not a permit handed out by acquire");
+      }
+    }
+    throw new ApiException(ApiError.BAD_REQUEST, "'permit' must be a string, was " + typeOf(value));
+  }
+
+  /** The optional {@code duration_ms}: a number of milliseconds, at least 0. */
+  static Double durationMs(JsonObject body) {
+    Object value = body.getValue("duration_ms");
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Number number && number.doubleValue() >= 0 && Double.isFinite(number.doubleValue())) {
+      return number.doubleValue();
+    }
+    throw new ApiException(ApiError.BAD_REQUEST, "'duration_ms' must be a number of milliseconds >= 0, was "
+        + (value instanceof Number ? value : typeOf(value)));
+  }
+
+  private static String typeOf(Object value) {
+    if (value instanceof JsonObject) {
+      return "an object";
+    }
+    if (value instanceof io.vertx.core.json.JsonArray) {
+      return "an array";
+    }
+    if (value instanceof Number) {
+      return "a number";
+    }
+    if (value instanceof Boolean) {
+      return "a boolean";
+    }
+    return "a " + value.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,53 @@
+package io.tripstate.bus;
+
+import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.Transition;
+import io.tripstate.store.SnapshotCodec;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+/**
+ * Logs every transition and publishes it on the transitions address as
+ * {@code {"name", "from", "to", "at", "reason", "version"}}, then hands every change on to the next
+ * listener (persistence).
+ */
+public final class TransitionEvents implements BreakerRegistry.Listener {
+  private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
+
+  private final EventBus eventBus;
+  private final String address;
+  private final BreakerRegistry.Listener next;
+
+  public TransitionEvents(EventBus eventBus, String address, BreakerRegistry.Listener next) {
+    this.eventBus = eventBus;
+    this.address = address;
+    this.next = next;
+  }
+
+  /** The published form of a transition. */
+  public static JsonObject toJson(Transition transition) {
+    return new JsonObject()
+        .put("name", transition.name())
+        .put("from", transition.from().wireName())
+        .put("to", transition.to().wireName())
+        .put("at", SnapshotCodec.seconds(transition.atMs()))
+        .put("reason", transition.reason())
+        .put("version", transition.version());
+  }
+
+  @Override
+  public void onTransition(Breaker breaker, Transition transition) {
+    LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}), version {4}", transition.name(), transition.from(),
+        transition.to(), transition.reason(), transition.version());
+    next.onTransition(breaker, transition);
+    eventBus.publish(address, toJson(transition));
+  }
+
+  @Override
+  public void onCounterChange(Breaker breaker) {
+    next.onCounterChange(breaker);
+  }
+}

@@ -1,0 +1,148 @@
+package io.tripstate.config;
+
+import io.tripstate.breaker.BreakerSettings;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisOptions;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The whole configuration of a {@code BreakerVerticle}, read from its deployment JSON and validated:
+ * an invalid value fails with a {@link ConfigException} that names the key and the value. Every key and
+ * its default is listed in the README and in {@code conf/config.json}.
+ */
+public final class TripstateConfig {
+  /** Default event-bus address of the API ({@code address}). */
+  public static final String DEFAULT_ADDRESS = "tripstate";
+  /** Default address where transitions are published ({@code transitionsAddress}). */
+  public static final String DEFAULT_TRANSITIONS_ADDRESS = "tripstate.transitions";
+  /** Default limit on the number of breakers ({@code maxBreakers}). */
+  public static final int DEFAULT_MAX_BREAKERS = 10_000;
+  /** Default Redis ({@code redis.connectionString}). */
+  public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+  private static final Set<String> TOP_KEYS =
+      Set.of("address", "transitionsAddress", "maxBreakers", "redis", "persistence", "http", "defaults", "breakers");
+  private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
+      "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs");
+  private static final Set<String> BREAKER_KEYS = Set.of("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
+
+  private final String address;
+  private final String transitionsAddress;
+  private final int maxBreakers;
+  private final RedisOptions redisOptions;
+  private final String redisUrl;
+  private final PersistenceConfig persistence;
+  private final HttpConfig http;
+  private final BreakerSettings defaults;
+  private final Map<String, BreakerSettings> perBreaker;
+
+  private TripstateConfig(ConfigReader root) {
+    address = root.string("address", DEFAULT_ADDRESS);
+    transitionsAddress = root.string("transitionsAddress", DEFAULT_TRANSITIONS_ADDRESS);
+    maxBreakers = (int) root.number("maxBreakers", DEFAULT_MAX_BREAKERS, 1, 10_000_000);
+    ConfigReader redis = root.section("redis");
+    redisUrl = redis.string("connectionString", DEFAULT_REDIS_URL);
+    redisOptions = redisOptions(redis, redisUrl);
+    persistence = PersistenceConfig.from(root.section("persistence"));
+    http = HttpConfig.from(root.section("http"));
+    defaults = settings(root.section("defaults"), BreakerSettings.DEFAULTS);
+    perBreaker = new HashMap<>();
+    ConfigReader breakers = root.section("breakers");
+    for (String name : breakers.raw().fieldNames()) {
+      perBreaker.put(name, settings(breakers.section(name), defaults));
+    }
+  }
+
+  /** Reads and validates a deployment config; {@code null} gives the defaults. */
+  public static TripstateConfig from(JsonObject json) {
+    return new TripstateConfig(new ConfigReader(json, ""));
+  }
+
+  /** Calls {@code report} with the full key of every key that this version does not know (likely a typo). */
+  public static void unknownKeys(JsonObject json, Consumer<String> report) {
+    ConfigReader root = new ConfigReader(json, "");
+    root.unknownKeys(TOP_KEYS, report);
+    root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
+    root.section("http").unknownKeys(Set.of("host", "port"), report);
+    root.section("defaults").unknownKeys(BREAKER_KEYS, report);
+    ConfigReader breakers = root.section("breakers");
+    for (String name : breakers.raw().fieldNames()) {
+      breakers.section(name).unknownKeys(BREAKER_KEYS, report);
+    }
+  }
+
+  public String address() {
+    return address;
+  }
+
+  public String transitionsAddress() {
+    return transitionsAddress;
+  }
+
+  public int maxBreakers() {
+    return maxBreakers;
+  }
+
+  /** A fresh copy of the Redis client options. */
+  public RedisOptions redisOptions() {
+    return new RedisOptions(redisOptions);
+  }
+
+  /** The Redis URL with any password masked, for logs and status. */
+  public String redisDescription() {
+    return maskPassword(redisUrl);
+  }
+
+  public PersistenceConfig persistence() {
+    return persistence;
+  }
+
+  public HttpConfig http() {
+    return http;
+  }
+
+  /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */
+  public BreakerSettings settingsFor(String name) {
+    return perBreaker.getOrDefault(name, defaults);
+  }
+
+  /** Replaces user:password in a URL's authority by {@code ***}. */
+  public static String maskPassword(String url) {
+    try {
+      URI uri = URI.create(url);
+      if (uri.getRawUserInfo() == null) {
+        return url;
+      }
+      return url.replace(uri.getRawUserInfo() + "@", "***@");
+    } catch (IllegalArgumentException e) {
+      return "(unparsable URL)";
+    }
+  }
+
+  private static RedisOptions redisOptions(ConfigReader redis, String url) {
+    try {
+      URI uri = URI.create(url);
+      if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
+        throw new ConfigException(redis.key("connectionString"), maskPassword(url),
+            "must be a URL like redis://host:port/db or rediss://host:port");
+      }
+      JsonObject fields = redis.raw().copy();
+      fields.remove("connectionString");
+      // RedisOptions(JsonObject) ignores connectionString and would default to localhost:6379 (FACTS.md).
+      return new RedisOptions(fields).setConnectionString(url);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      throw new ConfigException(redis.path(), "(redis section)", "not valid RedisOptions: " + e.getMessage());
+    }
+  }
+
+  private static BreakerSettings settings(ConfigReader section, BreakerSettings base) {
+    return new BreakerSettings(
+        (int) section.number("failureThreshold", base.failureThreshold(), 1, 1_000_000),
+        section.number("resetTimeoutMs", base.resetTimeoutMs(), 1, 365L * 86_400_000L),
+        (int) section.number("halfOpenMaxCalls", base.halfOpenMaxCalls(), 1, 10_000));
+  }
+}

@@ -1,0 +1,210 @@
+package io.tripstate.store;
+
+import io.tripstate.breaker.BreakerState;
+import io.tripstate.breaker.Names;
+import io.tripstate.breaker.Snapshot;
+import io.tripstate.config.PersistenceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis adapter of {@link SnapshotStore}: one string key per breaker, {@code {prefix}{name}:state},
+ * holding the snapshot JSON with a TTL. Every command is bounded by {@code commandTimeoutMs}, since the
+ * client has no timeout of its own.
+ *
+ * <p>Writes go through a small Lua script that refuses a snapshot older than the stored one. A write that
+ * timed out here may still run on Redis later, so without the check a late, older write could overwrite a
+ * newer one; the check also keeps the older Python service's version-less values overwritable.
+ */
+public final class RedisSnapshotStore implements SnapshotStore {
+  private static final Logger LOG = System.getLogger(RedisSnapshotStore.class.getName());
+  private static final String SUFFIX = ":state";
+  private static final int SCAN_COUNT = 1000;
+  /** Anything this large is not a snapshot; it is skipped unparsed. */
+  private static final int MAX_VALUE_BYTES = 64 * 1024;
+  static final String WRITE_SCRIPT = String.join("\n",
+      "local current = redis.pcall('GET', KEYS[1])",
+      "if type(current) == 'string' then",
+      "  local ok, stored = pcall(cjson.decode, current)",
+      "  if ok and type(stored) == 'table' then",
+      "    local version = tonumber(stored['version'])",
+      "    if version and version > tonumber(ARGV[2]) then return 0 end",
+      "  end",
+      "end",
+      "if tonumber(ARGV[3]) > 0 then",
+      "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])",
+      "else",
+      "  redis.call('SET', KEYS[1], ARGV[1])",
+      "end",
+      "return 1");
+  private static final String WRITE_SCRIPT_SHA = sha1(WRITE_SCRIPT);
+
+  private final Redis redis;
+  private final PersistenceConfig config;
+  private boolean infoAllowed = true;
+
+  public RedisSnapshotStore(Vertx vertx, RedisOptions options, PersistenceConfig config) {
+    this.redis = Redis.createClient(vertx, options);
+    this.config = config;
+  }
+
+  /** The key of a breaker's snapshot. */
+  public String key(String name) {
+    return config.keyPrefix() + name + SUFFIX;
+  }
+
+  @Override
+  public Future<WriteResult> write(Snapshot snapshot) {
+    long ttl = snapshot.state() == BreakerState.OPEN
+        ? config.openTtlSeconds() : config.ttlSeconds();
+    String[] args = {"1", key(snapshot.name()), SnapshotCodec.encode(snapshot),
+        Long.toString(snapshot.version()), Long.toString(ttl)};
+    return send(Request.cmd(Command.EVALSHA, WRITE_SCRIPT_SHA, args[0], args[1], args[2], args[3], args[4]))
+        .recover(error -> error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")
+            ? send(Request.cmd(Command.EVAL, WRITE_SCRIPT, args[0], args[1], args[2], args[3], args[4]))
+            : Future.failedFuture(error))
+        .map(reply -> reply.toLong() == 1L ? WriteResult.WRITTEN : WriteResult.STALE);
+  }
+
+  @Override
+  public Future<LoadResult> loadAll() {
+    Loader loader = new Loader();
+    return loader.scan("0").map(v -> loader.result());
+  }
+
+  @Override
+  public Future<String> probe() {
+    if (!infoAllowed) {
+      return send(Request.cmd(Command.PING)).map("");
+    }
+    return send(Request.cmd(Command.INFO, "server"))
+        .map(reply -> runId(reply.toString()))
+        .recover(error -> {
+          if (error.getMessage() != null && error.getMessage().startsWith("NOPERM")) {
+            infoAllowed = false;
+            return probe();
+          }
+          return Future.failedFuture(error);
+        });
+  }
+
+  @Override
+  public Future<Void> close() {
+    redis.close();
+    return Future.succeededFuture();
+  }
+
+  private Future<Response> send(Request request) {
+    return redis.send(request).timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  private static String runId(String info) {
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("run_id:")) {
+        return line.substring("run_id:".length()).trim();
+      }
+    }
+    return "";
+  }
+
+  /** One full SCAN; the reads of each batch run while the next batch is scanned. */
+  private final class Loader {
+    private final List<Snapshot> snapshots = new ArrayList<>();
+    private final List<Future<Void>> reads = new ArrayList<>();
+    private int skipped;
+
+    Future<Void> scan(String cursor) {
+      String pattern = glob(config.keyPrefix()) + "*" + SUFFIX;
+      return send(Request.cmd(Command.SCAN, cursor, "MATCH", pattern, "COUNT", SCAN_COUNT))
+          .compose(reply -> {
+            List<String> keys = new ArrayList<>();
+            for (Response key : reply.get(1)) {
+              keys.add(key.toString());
+            }
+            if (!keys.isEmpty()) {
+              reads.add(read(keys));
+            }
+            String next = reply.get(0).toString();
+            return "0".equals(next) ? Future.all(reads).mapEmpty() : scan(next);
+          });
+    }
+
+    LoadResult result() {
+      return new LoadResult(List.copyOf(snapshots), skipped);
+    }
+
+    private Future<Void> read(List<String> keys) {
+      Request mget = Request.cmd(Command.MGET);
+      keys.forEach(mget::arg);
+      return send(mget).compose(values -> {
+        List<Future<Void>> typeChecks = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+          Response value = values.get(i);
+          if (value == null) {
+            typeChecks.add(checkType(keys.get(i)));
+          } else {
+            accept(keys.get(i), value.toBytes());
+          }
+        }
+        return Future.all(typeChecks).mapEmpty();
+      });
+    }
+
+    /** MGET answers nil for a key of another type: tell that apart from a key that just expired. */
+    private Future<Void> checkType(String key) {
+      return send(Request.cmd(Command.TYPE, key)).map(type -> {
+        if (type != null && !"none".equals(type.toString())) {
+          skip(key, "it holds a Redis " + type + ", not a string");
+        }
+        return null;
+      });
+    }
+
+    private void accept(String key, byte[] value) {
+      String name = key.substring(config.keyPrefix().length(), key.length() - SUFFIX.length());
+      if (!Names.isValid(name)) {
+        skip(key, "the name '" + name + "' is not a valid breaker name");
+      } else if (value.length > MAX_VALUE_BYTES) {
+        skip(key, "its value of " + value.length + " bytes is larger than any snapshot");
+      } else {
+        try {
+          snapshots.add(SnapshotCodec.decode(name, new String(value, StandardCharsets.UTF_8)));
+        } catch (SnapshotFormatException e) {
+          skip(key, e.getMessage());
+        }
+      }
+    }
+
+    private void skip(String key, String why) {
+      skipped++;
+      LOG.log(Level.WARNING, "Skipped unreadable snapshot at Redis key ''{0}'': {1}", key, why);
+    }
+  }
+
+  private static String glob(String literal) {
+    return literal.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+  }
+
+  private static String sha1(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required by every Java platform", e);
+    }
+  }
+}

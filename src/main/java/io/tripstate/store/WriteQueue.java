@@ -1,0 +1,204 @@
+package io.tripstate.store;
+
+import io.tripstate.breaker.Snapshot;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Writes snapshots behind the breakers, per breaker in order: at most one write in flight per breaker,
+ * later snapshots replace the waiting one (coalescing), and a failed write is retried until it lands or is
+ * superseded. Its memory is bounded by one waiting snapshot per breaker.
+ *
+ * <p>While the store is unhealthy only one write is retried per {@code retryMs}, as a probe; when it lands,
+ * everything waiting is flushed. Confined to its owner's context: every callback hops back onto it.
+ */
+public final class WriteQueue {
+  private static final Logger LOG = System.getLogger(WriteQueue.class.getName());
+
+  private final Vertx vertx;
+  private final Context owner;
+  private final SnapshotStore store;
+  private final long retryMs;
+  private final Function<String, String> keyOf;
+  private final Map<String, Snapshot> waiting = new HashMap<>();
+  private final Set<String> inFlight = new HashSet<>();
+  private final List<Promise<Void>> drains = new ArrayList<>();
+  private boolean held = true;
+  private boolean healthy = true;
+  private long retryTimer = -1;
+  private long failedWrites;
+  private long staleWrites;
+  private String lastError;
+
+  /**
+   * @param keyOf the store key of a breaker's name, for log lines
+   */
+  public WriteQueue(Vertx vertx, Context owner, SnapshotStore store, long retryMs, Function<String, String> keyOf) {
+    this.vertx = vertx;
+    this.owner = owner;
+    this.store = store;
+    this.retryMs = retryMs;
+    this.keyOf = keyOf;
+  }
+
+  /** Queues the newest snapshot of a breaker; an older one than already waiting is dropped. */
+  public void submit(Snapshot snapshot) {
+    Snapshot previous = waiting.get(snapshot.name());
+    if (previous == null || snapshot.version() >= previous.version()) {
+      waiting.put(snapshot.name(), snapshot);
+    }
+    if (!held && healthy && !inFlight.contains(snapshot.name())) {
+      send(snapshot.name());
+    }
+  }
+
+  /** Starts writing what was submitted while held (writes are held until the restore has finished). */
+  public void release() {
+    held = false;
+    flush();
+  }
+
+  /** The store answered (e.g. a health probe): if it had failed before, flush everything waiting. */
+  public void storeAnswered() {
+    if (!healthy) {
+      healthy = true;
+      LOG.log(Level.INFO, "Redis answers again; writing {0} waiting snapshot(s)", waiting.size());
+      flush();
+    }
+  }
+
+  /** The store failed (e.g. a health probe): writes wait for the next retry. */
+  public void storeFailed(Throwable error) {
+    healthy = false;
+    lastError = describe(error);
+    scheduleRetry();
+  }
+
+  /** Completes when nothing is waiting or in flight, or after {@code timeoutMs}. */
+  public Future<Void> drain(long timeoutMs) {
+    held = false;
+    flush();
+    if (pendingWrites() == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    drains.add(promise);
+    vertx.setTimer(timeoutMs, id -> promise.tryComplete());
+    return promise.future();
+  }
+
+  public boolean healthy() {
+    return healthy;
+  }
+
+  /** Breakers whose newest snapshot is not yet confirmed by the store. */
+  public int pendingWrites() {
+    int count = inFlight.size();
+    for (String name : waiting.keySet()) {
+      if (!inFlight.contains(name)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  public long failedWrites() {
+    return failedWrites;
+  }
+
+  public long staleWrites() {
+    return staleWrites;
+  }
+
+  public String lastError() {
+    return lastError;
+  }
+
+  private void flush() {
+    if (held) {
+      return;
+    }
+    for (String name : new ArrayList<>(waiting.keySet())) {
+      if (!inFlight.contains(name)) {
+        send(name);
+      }
+    }
+  }
+
+  private void send(String name) {
+    Snapshot snapshot = waiting.remove(name);
+    inFlight.add(name);
+    store.write(snapshot).onComplete(result -> {
+      if (Vertx.currentContext() == owner) {
+        done(snapshot, result);
+      } else {
+        owner.runOnContext(v -> done(snapshot, result));
+      }
+    });
+  }
+
+  private void done(Snapshot snapshot, AsyncResult<SnapshotStore.WriteResult> result) {
+    String name = snapshot.name();
+    inFlight.remove(name);
+    if (result.succeeded()) {
+      if (result.result() == SnapshotStore.WriteResult.STALE) {
+        staleWrites++;
+        LOG.log(Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds a newer snapshot than version {2}; "
+            + "not overwritten", name, keyOf.apply(name), snapshot.version());
+      }
+      boolean recovered = !healthy;
+      healthy = true;
+      if (recovered) {
+        LOG.log(Level.INFO, "Redis accepts writes again; writing {0} waiting snapshot(s)", waiting.size());
+        flush();
+      } else if (waiting.containsKey(name) && !held) {
+        send(name);
+      }
+    } else {
+      failedWrites++;
+      lastError = describe(result.cause());
+      healthy = false;
+      Snapshot newer = waiting.get(name);
+      if (newer == null || newer.version() < snapshot.version()) {
+        waiting.put(name, snapshot);
+      }
+      LOG.log(Level.WARNING, "Breaker ''{0}'': writing version {1} to Redis key ''{2}'' failed ({3}); "
+          + "will retry", name, snapshot.version(), keyOf.apply(name), lastError);
+      scheduleRetry();
+    }
+    if (pendingWrites() == 0 && !drains.isEmpty()) {
+      drains.forEach(Promise::tryComplete);
+      drains.clear();
+    }
+  }
+
+  private void scheduleRetry() {
+    if (retryTimer >= 0) {
+      return;
+    }
+    retryTimer = vertx.setTimer(retryMs, id -> {
+      retryTimer = -1;
+      if (!held && !healthy) {
+        // One write probes the store; when it lands, done() flushes the rest.
+        waiting.keySet().stream().filter(n -> !inFlight.contains(n)).findFirst().ifPresent(this::send);
+      }
+    });
+  }
+
+  private static String describe(Throwable error) {
+    String message = error.getMessage();
+    return error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+}
