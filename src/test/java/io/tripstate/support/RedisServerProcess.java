@@ -188,7 +188,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** As {@link #command(String...)} with the given connect and read timeout. */
     public String command(Duration timeout, String... args) {
-        return io(() -> send(port, timeout, args));
+        return io(() -> Resp.send("127.0.0.1", port, timeout, args));
     }
 
     private void launchAndAwaitPing(Duration bindRetryWindow) {
@@ -225,7 +225,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
     private boolean answersPing() {
         try {
-            return "PONG".equals(send(port, PROBE_TIMEOUT, "PING"));
+            return "PONG".equals(Resp.send("127.0.0.1", port, PROBE_TIMEOUT, "PING"));
         } catch (IOException e) {
             return false;
         }
@@ -247,67 +247,6 @@ public final class RedisServerProcess implements AutoCloseable {
             }
             return null;
         });
-    }
-
-    private static String send(int port, Duration timeout, String... args) throws IOException {
-        ByteArrayOutputStream request = new ByteArrayOutputStream();
-        request.writeBytes(("*" + args.length + "\r\n").getBytes(US_ASCII));
-        for (String arg : args) {
-            byte[] bytes = arg.getBytes(UTF_8);
-            request.writeBytes(("$" + bytes.length + "\r\n").getBytes(US_ASCII));
-            request.writeBytes(bytes);
-            request.writeBytes("\r\n".getBytes(US_ASCII));
-        }
-        try (Socket socket = new Socket()) {
-            int millis = (int) timeout.toMillis();
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), millis);
-            socket.setSoTimeout(millis);
-            socket.getOutputStream().write(request.toByteArray());
-            return readReply(new BufferedInputStream(socket.getInputStream()));
-        }
-    }
-
-    private static String readReply(InputStream in) throws IOException {
-        String line = readLine(in);
-        String rest = line.substring(1);
-        switch (line.charAt(0)) {
-            case '+', ':':
-                return rest;
-            case '-':
-                return line;
-            case '$':
-                int length = Integer.parseInt(rest);
-                byte[] bulk = length < 0 ? null : in.readNBytes(length + 2);
-                if (bulk != null && bulk.length < length + 2) {
-                    throw new EOFException("Truncated bulk string");
-                }
-                return bulk == null ? null : new String(bulk, 0, length, UTF_8);
-            case '*':
-                int count = Integer.parseInt(rest);
-                StringJoiner joined = new StringJoiner("\n");
-                for (int i = 0; i < count; i++) {
-                    String element = readReply(in);
-                    joined.add(element == null ? "" : element);
-                }
-                return count < 0 ? null : joined.toString();
-            default:
-                throw new IOException("Unexpected RESP reply: " + line);
-        }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(), previous = -1; !(previous == '\r' && b == '\n'); previous = b, b = in.read()) {
-            if (b < 0) {
-                throw new EOFException("Connection closed mid-reply");
-            }
-            line.write(b);
-        }
-        String text = line.toString(UTF_8);
-        if (text.length() < 2) {
-            throw new IOException("Empty RESP reply line");
-        }
-        return text.substring(0, text.length() - 1);
     }
 
     private static synchronized Binary binary() {

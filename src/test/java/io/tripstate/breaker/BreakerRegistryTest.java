@@ -1,0 +1,107 @@
+package io.tripstate.breaker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BreakerRegistryTest {
+  private static final long NOW = 1_700_000_000_000L;
+  private final List<String> events = new ArrayList<>();
+  private final BreakerRegistry.Listener listener = new BreakerRegistry.Listener() {
+    @Override
+    public void onTransition(Breaker breaker, Transition transition) {
+      events.add("transition " + breaker.name() + " " + transition.from() + "->" + transition.to());
+    }
+
+    @Override
+    public void onCounterChange(Breaker breaker) {
+      events.add("counter " + breaker.name());
+    }
+  };
+  private final Map<String, BreakerSettings> perName = Map.of("fragile", new BreakerSettings(1, 500, 1));
+
+  private BreakerRegistry registry(int max) {
+    return new BreakerRegistry(name -> perName.getOrDefault(name, BreakerSettings.DEFAULTS), max, 0, listener);
+  }
+
+  @Test
+  void createsABreakerOnFirstUseWithItsOwnSettings() {
+    BreakerRegistry registry = registry(10);
+
+    registry.acquire("fragile", NOW);
+    registry.record("sturdy", Outcome.SUCCESS, null, NOW);
+
+    assertThat(registry.size()).isEqualTo(2);
+    assertThat(registry.get("fragile").settings().failureThreshold()).isEqualTo(1);
+    assertThat(registry.get("sturdy").settings()).isEqualTo(BreakerSettings.DEFAULTS);
+  }
+
+  @Test
+  void refusesANewNameBeyondMaxBreakersButServesExistingOnes() {
+    BreakerRegistry registry = registry(2);
+    registry.acquire("a", NOW);
+    registry.acquire("b", NOW);
+
+    assertThatThrownBy(() -> registry.acquire("c", NOW))
+        .isInstanceOf(BreakerRegistry.LimitExceededException.class)
+        .hasMessageContaining("'c'").hasMessageContaining("2");
+    assertThat(registry.acquire("a", NOW).permitted()).isTrue();
+    assertThat(registry.size()).isEqualTo(2);
+  }
+
+  @Test
+  void reportsTransitionsAndCounterChangesSeparately() {
+    BreakerRegistry registry = registry(10);
+
+    registry.record("x", Outcome.FAILURE, null, NOW);
+    registry.record("x", Outcome.SUCCESS, null, NOW);
+    registry.record("x", Outcome.SUCCESS, null, NOW);
+    registry.record("fragile", Outcome.FAILURE, null, NOW);
+
+    assertThat(events).containsExactly("counter x", "counter x", "transition fragile closed->open");
+  }
+
+  @Test
+  void resetOfAnUnknownNameCreatesNothing() {
+    BreakerRegistry registry = registry(10);
+
+    assertThat(registry.reset("ghost", NOW)).isNull();
+
+    assertThat(registry.size()).isZero();
+    assertThat(events).isEmpty();
+  }
+
+  @Test
+  void restoreNotifiesNobody() {
+    BreakerRegistry registry = registry(10);
+
+    registry.restore(List.of(new Snapshot("x", BreakerState.OPEN, 5, NOW, 0, 9, NOW)));
+
+    assertThat(registry.get("x").state()).isEqualTo(BreakerState.OPEN);
+    assertThat(registry.get("x").version()).isEqualTo(9);
+    assertThat(events).isEmpty();
+  }
+
+  @Test
+  void lateMergeKeepsLocalChangesAboveTheStoredVersionAndTakesTheRest() {
+    BreakerRegistry registry = registry(10);
+    registry.record("fragile", Outcome.FAILURE, null, NOW);
+    registry.acquire("untouched", NOW);
+    Snapshot storedFragile = new Snapshot("fragile", BreakerState.CLOSED, 0, null, 0, 40, NOW - 1000);
+    Snapshot storedUntouched = new Snapshot("untouched", BreakerState.OPEN, 5, NOW - 10, 0, 12, NOW - 10);
+    Snapshot storedOnly = new Snapshot("elsewhere", BreakerState.OPEN, 5, NOW - 10, 0, 3, NOW - 10);
+
+    List<Breaker> rebased = registry.mergeLate(List.of(storedFragile, storedUntouched, storedOnly));
+
+    assertThat(rebased).extracting(Breaker::name).containsExactly("fragile");
+    assertThat(registry.get("fragile").state()).isEqualTo(BreakerState.OPEN);
+    assertThat(registry.get("fragile").version()).isGreaterThan(40);
+    assertThat(registry.get("untouched").state()).isEqualTo(BreakerState.OPEN);
+    assertThat(registry.get("untouched").version()).isEqualTo(12);
+    assertThat(registry.get("elsewhere").state()).isEqualTo(BreakerState.OPEN);
+  }
+}

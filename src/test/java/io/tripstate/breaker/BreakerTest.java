@@ -1,0 +1,301 @@
+package io.tripstate.breaker;
+
+import static io.tripstate.breaker.BreakerState.CLOSED;
+import static io.tripstate.breaker.BreakerState.HALF_OPEN;
+import static io.tripstate.breaker.BreakerState.OPEN;
+import static io.tripstate.breaker.Outcome.FAILURE;
+import static io.tripstate.breaker.Outcome.SUCCESS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The state machine, driven by a clock that the test moves: no sleeps. */
+class BreakerTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private final BreakerSettings settings = new BreakerSettings(3, 10_000, 1);
+  private long now = T0;
+
+  private Breaker breaker(BreakerSettings s) {
+    return new Breaker("payments", s, 1_000);
+  }
+
+  private Breaker openBreaker() {
+    Breaker breaker = breaker(settings);
+    for (int i = 0; i < 3; i++) {
+      breaker.record(FAILURE, null, now);
+    }
+    assertThat(breaker.state()).isEqualTo(OPEN);
+    return breaker;
+  }
+
+  @Test
+  void opensAfterThreeConsecutiveFailuresAndKeepsItsFailureCount() {
+    Breaker breaker = breaker(settings);
+
+    assertThat(breaker.record(FAILURE, null, now)).isNull();
+    assertThat(breaker.record(FAILURE, null, now)).isNull();
+    Transition transition = breaker.record(FAILURE, null, now);
+
+    assertThat(transition.from()).isEqualTo(CLOSED);
+    assertThat(transition.to()).isEqualTo(OPEN);
+    assertThat(transition.reason()).isEqualTo("failure_threshold");
+    Snapshot snapshot = breaker.snapshot();
+    assertThat(snapshot.failureCount()).isEqualTo(3);
+    assertThat(snapshot.openedAtMs()).isEqualTo(T0);
+  }
+
+  @Test
+  void successResetsTheConsecutiveFailureCount() {
+    Breaker breaker = breaker(settings);
+    breaker.record(FAILURE, null, now);
+    breaker.record(FAILURE, null, now);
+
+    breaker.record(SUCCESS, null, now);
+    breaker.record(FAILURE, null, now);
+    breaker.record(FAILURE, null, now);
+
+    assertThat(breaker.state()).isEqualTo(CLOSED);
+    assertThat(breaker.snapshot().failureCount()).isEqualTo(2);
+  }
+
+  @Test
+  void closedPermitsEveryCallWithDistinctPermits() {
+    Breaker breaker = breaker(settings);
+
+    Decision first = breaker.acquire(now);
+    Decision second = breaker.acquire(now);
+
+    assertThat(first.permitted()).isTrue();
+    assertThat(second.permitted()).isTrue();
+    assertThat(first.permit()).isNotEqualTo(second.permit());
+    assertThat(first.transition()).isNull();
+  }
+
+  @Test
+  void openRejectsUntilTheResetTimeoutWithTheTimeLeft() {
+    Breaker breaker = openBreaker();
+    now += 4_000;
+
+    Decision decision = breaker.acquire(now);
+
+    assertThat(decision.permitted()).isFalse();
+    assertThat(decision.state()).isEqualTo(OPEN);
+    assertThat(decision.retryAfterMs()).isEqualTo(6_000);
+    now += 5_999;
+    assertThat(breaker.acquire(now).permitted()).isFalse();
+  }
+
+  @Test
+  void staysOpenWithZeroRetryAfterUntilTheNextAcquire() {
+    Breaker breaker = openBreaker();
+
+    now += 60_000;
+
+    assertThat(breaker.state()).isEqualTo(OPEN);
+    assertThat(breaker.retryAfterMs(now)).isZero();
+  }
+
+  @Test
+  void firstAcquireAfterTheResetTimeoutMovesToHalfOpenAndGrantsATrial() {
+    Breaker breaker = openBreaker();
+    long versionBefore = breaker.version();
+    now += 10_000;
+
+    Decision decision = breaker.acquire(now);
+
+    assertThat(decision.permitted()).isTrue();
+    assertThat(decision.state()).isEqualTo(HALF_OPEN);
+    assertThat(decision.transition().from()).isEqualTo(OPEN);
+    assertThat(decision.transition().to()).isEqualTo(HALF_OPEN);
+    assertThat(decision.transition().reason()).isEqualTo("reset_timeout_elapsed");
+    assertThat(breaker.version()).isGreaterThan(versionBefore);
+    assertThat(breaker.snapshot().halfOpenAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void halfOpenPermitsAtMostHalfOpenMaxCallsTrialsAtOnce() {
+    Breaker breaker = new Breaker("payments", new BreakerSettings(1, 1_000, 2), 0);
+    breaker.record(FAILURE, null, now);
+    now += 1_000;
+
+    Decision first = breaker.acquire(now);
+    Decision second = breaker.acquire(now);
+    Decision third = breaker.acquire(now);
+
+    assertThat(first.permitted()).isTrue();
+    assertThat(second.permitted()).isTrue();
+    assertThat(third.permitted()).isFalse();
+    assertThat(third.state()).isEqualTo(HALF_OPEN);
+  }
+
+  @Test
+  void successfulTrialClosesTheBreakerAndClearsItsCounters() {
+    Breaker breaker = openBreaker();
+    now += 10_000;
+    Decision trial = breaker.acquire(now);
+
+    Transition transition = breaker.record(SUCCESS, trial.permit(), now);
+
+    assertThat(transition.to()).isEqualTo(CLOSED);
+    assertThat(transition.reason()).isEqualTo("trial_succeeded");
+    Snapshot snapshot = breaker.snapshot();
+    assertThat(snapshot.failureCount()).isZero();
+    assertThat(snapshot.openedAtMs()).isNull();
+    assertThat(snapshot.halfOpenAttempts()).isZero();
+  }
+
+  @Test
+  void failedTrialReopensWithANewOpenedAt() {
+    Breaker breaker = openBreaker();
+    now += 10_000;
+    Decision trial = breaker.acquire(now);
+    now += 250;
+
+    Transition transition = breaker.record(FAILURE, trial.permit(), now);
+
+    assertThat(transition.to()).isEqualTo(OPEN);
+    assertThat(transition.reason()).isEqualTo("trial_failed");
+    assertThat(breaker.snapshot().openedAtMs()).isEqualTo(now);
+    assertThat(breaker.acquire(now).retryAfterMs()).isEqualTo(10_000);
+  }
+
+  @Test
+  void outcomeWithAPermitThatIsNoTrialDoesNotDecideHalfOpen() {
+    Breaker breaker = openBreaker();
+    now += 10_000;
+    Decision trial = breaker.acquire(now);
+
+    assertThat(breaker.record(SUCCESS, trial.permit() + 1_000, now)).isNull();
+
+    assertThat(breaker.state()).isEqualTo(HALF_OPEN);
+    assertThat(breaker.snapshot().halfOpenAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void outcomeWithoutAPermitCountsForTheOldestTrial() {
+    Breaker breaker = openBreaker();
+    now += 10_000;
+    breaker.acquire(now);
+
+    Transition transition = breaker.record(FAILURE, null, now);
+
+    assertThat(transition.to()).isEqualTo(OPEN);
+  }
+
+  @Test
+  void outcomesWhileOpenAreIgnored() {
+    Breaker breaker = openBreaker();
+    long version = breaker.version();
+
+    assertThat(breaker.record(FAILURE, null, now)).isNull();
+    assertThat(breaker.record(SUCCESS, null, now)).isNull();
+
+    assertThat(breaker.version()).isEqualTo(version);
+    assertThat(breaker.state()).isEqualTo(OPEN);
+  }
+
+  @ParameterizedTest
+  @EnumSource(BreakerState.class)
+  void resetClosesFromEveryState(BreakerState start) {
+    Breaker breaker = breaker(settings);
+    if (start != CLOSED) {
+      breaker = openBreaker();
+    }
+    if (start == HALF_OPEN) {
+      now += 10_000;
+      breaker.acquire(now);
+    }
+    long version = breaker.version();
+
+    Transition transition = breaker.reset(now);
+
+    assertThat(transition.from()).isEqualTo(start);
+    assertThat(transition.to()).isEqualTo(CLOSED);
+    assertThat(transition.reason()).isEqualTo("reset");
+    assertThat(breaker.version()).isGreaterThan(version);
+    assertThat(breaker.snapshot().failureCount()).isZero();
+  }
+
+  @Test
+  void versionGrowsWithEveryPersistedChangeAndNotWithPlainSuccesses() {
+    Breaker breaker = breaker(settings);
+
+    breaker.record(SUCCESS, null, now);
+    breaker.acquire(now);
+    assertThat(breaker.version()).isZero();
+    breaker.record(FAILURE, null, now);
+    assertThat(breaker.version()).isEqualTo(1);
+    breaker.record(SUCCESS, null, now);
+    assertThat(breaker.version()).isEqualTo(2);
+    now += 5;
+    breaker.record(FAILURE, null, now);
+    assertThat(breaker.snapshot().updatedAtMs()).isEqualTo(now);
+  }
+
+  @Test
+  void restoredOpenBreakerRejectsForOnlyTheTimeItHadLeft() {
+    Snapshot stored = openBreaker().snapshot();
+    now += 7_000;
+
+    Breaker restored = Breaker.restore(stored, settings, 5_000);
+
+    Decision decision = restored.acquire(now);
+    assertThat(decision.permitted()).isFalse();
+    assertThat(decision.retryAfterMs()).isEqualTo(3_000);
+    assertThat(restored.version()).isEqualTo(stored.version());
+  }
+
+  @Test
+  void restoredOpenBreakerWhoseTimeoutPassedAllowsATrial() {
+    Snapshot stored = openBreaker().snapshot();
+    now += 3_600_000;
+
+    Breaker restored = Breaker.restore(stored, settings, 5_000);
+
+    assertThat(restored.state()).isEqualTo(OPEN);
+    Decision decision = restored.acquire(now);
+    assertThat(decision.permitted()).isTrue();
+    assertThat(decision.state()).isEqualTo(HALF_OPEN);
+  }
+
+  @Test
+  void restoredHalfOpenBreakerHasNoTrialsInFlight() {
+    Snapshot stored = new Snapshot("payments", HALF_OPEN, 3, T0, 1, 7, T0);
+
+    Breaker restored = Breaker.restore(stored, settings, 5_000);
+
+    assertThat(restored.snapshot().halfOpenAttempts()).isZero();
+    assertThat(restored.acquire(now).permitted()).isTrue();
+  }
+
+  @Test
+  void restoredClosedBreakerKeepsItsFailureCount() {
+    Snapshot stored = new Snapshot("payments", CLOSED, 2, null, 0, 4, T0);
+
+    Breaker restored = Breaker.restore(stored, settings, 5_000);
+    Transition transition = restored.record(FAILURE, null, now);
+
+    assertThat(transition).isNotNull();
+    assertThat(transition.to()).isEqualTo(OPEN);
+  }
+
+  @Test
+  void transitionTableAllowsOnlyTheDocumentedMoves() {
+    assertThat(Breaker.isLegal(CLOSED, OPEN)).isTrue();
+    assertThat(Breaker.isLegal(OPEN, HALF_OPEN)).isTrue();
+    assertThat(Breaker.isLegal(HALF_OPEN, CLOSED)).isTrue();
+    assertThat(Breaker.isLegal(HALF_OPEN, OPEN)).isTrue();
+    assertThat(Breaker.isLegal(CLOSED, HALF_OPEN)).isFalse();
+    assertThat(Breaker.isLegal(OPEN, OPEN)).isFalse();
+  }
+
+  @Test
+  void settingsRefuseNonsense() {
+    assertThatThrownBy(() -> new BreakerSettings(0, 1, 1)).hasMessageContaining("failureThreshold");
+    assertThatThrownBy(() -> new BreakerSettings(1, 0, 1)).hasMessageContaining("resetTimeoutMs");
+    assertThatThrownBy(() -> new BreakerSettings(1, 1, 0)).hasMessageContaining("halfOpenMaxCalls");
+  }
+}
