@@ -37,6 +37,8 @@ public final class EnvOverrides {
     redis.put("connectionString", url);
     String password = value(env, "REDIS_PASSWORD");
     if (password != null) {
+      // A password in the URL would win over RedisOptions.password: keep only the user there.
+      redis.put("connectionString", withoutPassword(url));
       redis.put("password", password);
     }
     String persistence = value(env, "ENABLE_CIRCUIT_BREAKER_PERSISTENCE");
@@ -59,6 +61,21 @@ public final class EnvOverrides {
       String path = db != null ? "/" + db : base.getRawPath();
       return new URI(base.getScheme(), base.getRawUserInfo(), host != null ? host : base.getHost(),
           port != null ? port : base.getPort(), path == null || path.isEmpty() ? null : path, null, null).toString();
+    } catch (URISyntaxException e) {
+      throw new ConfigException("redis.connectionString", TripstateConfig.maskPassword(url), "not a URL");
+    }
+  }
+
+  private static String withoutPassword(String url) {
+    try {
+      URI uri = new URI(url);
+      String userInfo = uri.getRawUserInfo();
+      if (userInfo == null) {
+        return url;
+      }
+      String user = userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) : userInfo;
+      return new URI(uri.getScheme(), user.isEmpty() ? null : user, uri.getHost(), uri.getPort(), uri.getRawPath(),
+          uri.getRawQuery(), null).toString();
     } catch (URISyntaxException e) {
       throw new ConfigException("redis.connectionString", TripstateConfig.maskPassword(url), "not a URL");
     }

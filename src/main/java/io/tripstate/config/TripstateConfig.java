@@ -4,6 +4,9 @@ import io.tripstate.breaker.BreakerSettings;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisOptions;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -68,6 +71,11 @@ public final class TripstateConfig {
     root.unknownKeys(TOP_KEYS, report);
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
     root.section("http").unknownKeys(Set.of("host", "port"), report);
+    Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
+    // Fields that RedisOptions leaves out of toJson() while unset.
+    redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
+        "type", "preferredProtocolVersion", "tracingPolicy"));
+    root.section("redis").unknownKeys(redisKeys, report);
     root.section("defaults").unknownKeys(BREAKER_KEYS, report);
     ConfigReader breakers = root.section("breakers");
     for (String name : breakers.raw().fieldNames()) {
@@ -89,7 +97,9 @@ public final class TripstateConfig {
 
   /** A fresh copy of the Redis client options. */
   public RedisOptions redisOptions() {
-    return new RedisOptions(redisOptions);
+    // The copy constructor shares the endpoint list; give the copy its own.
+    RedisOptions copy = new RedisOptions(redisOptions);
+    return copy.setEndpoints(new ArrayList<>(redisOptions.getEndpoints()));
   }
 
   /** The Redis URL with any password masked, for logs and status. */
@@ -112,31 +122,41 @@ public final class TripstateConfig {
 
   /** Replaces user:password in a URL's authority by {@code ***}. */
   public static String maskPassword(String url) {
-    try {
-      URI uri = URI.create(url);
-      if (uri.getRawUserInfo() == null) {
-        return url;
-      }
-      return url.replace(uri.getRawUserInfo() + "@", "***@");
-    } catch (IllegalArgumentException e) {
-      return "(unparsable URL)";
-    }
+    // Textual, so that it also masks URLs that do not parse.
+    return url == null ? null : url.replaceFirst("//[^/@]*@", "//***@");
   }
 
   private static RedisOptions redisOptions(ConfigReader redis, String url) {
+    URI uri;
     try {
-      URI uri = URI.create(url);
-      if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
-        throw new ConfigException(redis.key("connectionString"), maskPassword(url),
-            "must be a URL like redis://host:port/db or rediss://host:port");
-      }
-      JsonObject fields = redis.raw().copy();
-      fields.remove("connectionString");
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(redis.key("connectionString"), maskPassword(url), "not a URL");
+    }
+    if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
+      throw new ConfigException(redis.key("connectionString"), maskPassword(url),
+          "must be a URL like redis://host:port/db or rediss://host:port");
+    }
+    JsonObject fields = redis.raw().copy();
+    fields.remove("connectionString");
+    RedisOptions options;
+    try {
       // RedisOptions(JsonObject) ignores connectionString and would default to localhost:6379 (FACTS.md).
-      return new RedisOptions(fields).setConnectionString(url);
-    } catch (IllegalArgumentException | ClassCastException e) {
+      options = new RedisOptions(fields).setConnectionString(url);
+    } catch (RuntimeException e) {
       throw new ConfigException(redis.path(), "(redis section)", "not valid RedisOptions: " + e.getMessage());
     }
+    // RedisOptions(JsonObject) silently drops a value of the wrong type: compare what it kept.
+    JsonObject kept = options.toJson();
+    for (String key : fields.fieldNames()) {
+      Object given = fields.getValue(key);
+      boolean scalar = given instanceof String || given instanceof Number || given instanceof Boolean;
+      if (scalar && !given.toString().equals(String.valueOf(kept.getValue(key)))) {
+        throw new ConfigException(redis.key(key), key.toLowerCase().contains("password") ? "***" : given,
+            "not a valid value for this RedisOptions field");
+      }
+    }
+    return options;
   }
 
   private static BreakerSettings settings(ConfigReader section, BreakerSettings base) {

@@ -76,14 +76,21 @@ public final class Persistence implements BreakerRegistry.Listener {
     probeTimer = vertx.setPeriodic(config.retryMs(), id -> probe());
     long started = System.nanoTime();
     restoring = true;
-    return store.loadAll().timeout(config.restoreTimeoutMs(), TimeUnit.MILLISECONDS).transform(result -> {
+    // The run id is learned before loading, so that a restart of Redis right after the restore is seen.
+    Future<SnapshotStore.LoadResult> load = store.probe()
+        .compose(id -> {
+          runId = id;
+          return store.loadAll();
+        })
+        .timeout(config.restoreTimeoutMs(), TimeUnit.MILLISECONDS);
+    return load.transform(result -> {
       restoring = false;
       if (result.succeeded()) {
         registry.restore(result.result().snapshots());
         finishRestore(result.result(), "Restored", started);
       } else {
-        LOG.log(Level.WARNING, "Could not restore breaker snapshots from Redis at {0} within {1} ms ({2}); "
-            + "serving with in-memory state and retrying every {3} ms", description, config.restoreTimeoutMs(),
+        LOG.log(Level.WARNING, "Could not restore breaker snapshots from Redis at {0} within {1,number,#} ms ({2}); "
+            + "serving with in-memory state and retrying every {3,number,#} ms", description, config.restoreTimeoutMs(),
             result.cause().toString(), config.retryMs());
         queue.storeFailed(result.cause());
       }
@@ -99,6 +106,11 @@ public final class Persistence implements BreakerRegistry.Listener {
     vertx.cancelTimer(probeTimer);
     vertx.cancelTimer(flushTimer);
     flushDirty();
+    if (!restored && queue.pendingWrites() > 0) {
+      // Unrestored, local versions may be below Redis's: writing them blind could lose either side.
+      LOG.log(Level.WARNING, "Stopping before Redis at {0} could be restored: {1} snapshot(s) not written",
+          description, queue.pendingWrites());
+    }
     Future<Void> drained = restored ? queue.drain(2 * config.commandTimeoutMs()) : Future.succeededFuture();
     return drained.eventually(store::close);
   }
@@ -198,7 +210,7 @@ public final class Persistence implements BreakerRegistry.Listener {
     connected = true;
     skipped = result.skipped();
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-    LOG.log(Level.INFO, "{0} {1} breaker(s) from Redis at {2} in {3} ms ({4} unreadable, skipped)", verb,
+    LOG.log(Level.INFO, "{0} {1} breaker(s) from Redis at {2} in {3,number,#} ms ({4} unreadable, skipped)", verb,
         result.snapshots().size(), description, ms, result.skipped());
     queue.release();
   }

@@ -1,0 +1,206 @@
+package io.tripstate.app;
+
+import io.tripstate.BreakerVerticle;
+import io.tripstate.config.ConfigException;
+import io.tripstate.config.EnvOverrides;
+import io.tripstate.config.TripstateConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The standalone app behind {@code run.sh}: reads {@code conf/config.json} (or the file given as the only
+ * argument), applies the environment overrides of {@link EnvOverrides}, starts a local Redis when none
+ * answers on a loopback URL, deploys one {@link BreakerVerticle} and prints where it serves.
+ * Ctrl-C or SIGTERM undeploys it (flushing pending snapshots) and then stops the local Redis.
+ *
+ * <p>Exit codes: 2 for an unusable config, 1 when the verticle does not deploy.
+ */
+public final class Main {
+  private static final Logger LOG = System.getLogger(Main.class.getName());
+  private static final Path DEFAULT_CONFIG = Path.of("conf", "config.json");
+  private static final Path DATA_DIR = Path.of("data");
+  private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "::1", "[::1]");
+  private static final long PING_TIMEOUT_MS = 1_500;
+  private static final AtomicBoolean STOPPING = new AtomicBoolean();
+
+  private static volatile Vertx vertx;
+  private static volatile LocalRedis localRedis;
+  private static volatile long closeTimeoutMs = 10_000;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    JsonObject json;
+    TripstateConfig config;
+    try {
+      json = EnvOverrides.apply(readConfig(args), System.getenv());
+      config = TripstateConfig.from(json);
+    } catch (StartupException | ConfigException e) {
+      exit(2, e.getMessage());
+      return;
+    }
+    // Undeploying waits for the pending snapshots, bounded by twice the command timeout.
+    closeTimeoutMs = 2 * config.persistence().commandTimeoutMs() + 5_000;
+    vertx = Vertx.vertx();
+    Runtime.getRuntime().addShutdownHook(new Thread(Main::stopAll, "tripstate-shutdown"));
+    String redis = config.persistence().enabled() ? prepareRedis(config) : "persistence disabled (memory only)";
+    BreakerVerticle verticle = new BreakerVerticle();
+    try {
+      vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(json).setInstances(1)).await();
+    } catch (Throwable e) { // await() rethrows the failure as is, and Redis errors are Throwables, not Exceptions
+      if (!STOPPING.get()) {
+        exit(1, "failed to start: " + oneLine(e));
+      }
+      return;
+    }
+    int httpPort = verticle.httpPort(); // -1: HTTP is off
+    System.out.println("tripstate is running\n"
+        + "  event bus: address '" + config.address() + "', transitions on '" + config.transitionsAddress() + "'\n"
+        + "  HTTP:      " + (httpPort < 0 ? "off" : "http://" + config.http().host() + ":" + httpPort
+            + "/breakers  (and /health)") + "\n"
+        + "  Redis:     " + redis + "\n"
+        + "Stop with Ctrl-C.");
+  }
+
+  /** Returns the summary text of the Redis line, starting a local Redis when that is what it takes. */
+  private static String prepareRedis(TripstateConfig config) {
+    RedisOptions options = config.redisOptions();
+    String where = config.redisDescription();
+    String failure = ping(options);
+    if (failure == null) {
+      return where + " (external)";
+    }
+    URI uri = URI.create(options.getEndpoint());
+    int port = uri.getPort() < 0 ? 6379 : uri.getPort();
+    String reason;
+    if (!"redis".equals(uri.getScheme()) || !LOOPBACK.contains(uri.getHost())) {
+      reason = "it is not a local plain redis:// URL, so none is started here";
+    } else if (listens(port)) {
+      reason = "something listens on port " + port + " but does not answer PING";
+    } else if (options.getPassword() != null || uri.getUserInfo() != null) {
+      reason = "a local Redis is only started for a URL without credentials";
+    } else {
+      try {
+        LocalRedis started = LocalRedis.launch(port, uri.getHost().contains(":"), DATA_DIR);
+        localRedis = started;
+        started.awaitReady();
+        System.out.println("No Redis answered at " + where + ": started a local redis-server (pid " + started.pid()
+            + ") on port " + port + ", data in " + started.dataDir() + " (log: ./data/redis.log)");
+        return where + " (started by run.sh, data in ./" + DATA_DIR + ")";
+      } catch (NoClassDefFoundError e) {
+        reason = "cannot start a local one: com.github.codemonstur:embedded-redis (an optional dependency) "
+            + "is not on the class path";
+      } catch (IOException e) {
+        reason = "could not start a local one: " + oneLine(e);
+      }
+    }
+    LOG.log(Level.WARNING, "Redis at {0} does not answer ({1}); {2}. Breakers run in memory until it answers "
+        + "(retried every {3,number,#} ms), then their state is persisted", where, failure, reason,
+        config.persistence().retryMs());
+    return where + " (NOT answering: breakers run in memory until it does)";
+  }
+
+  /** {@code null} when Redis answers PING, else why not. */
+  private static String ping(RedisOptions options) {
+    Redis client = Redis.createClient(vertx, options);
+    try {
+      client.send(Request.cmd(Command.PING)).timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS).await();
+      return null;
+    } catch (Throwable e) { // a Redis error reply (e.g. NOAUTH) is a Throwable, not an Exception
+      return oneLine(e);
+    } finally {
+      client.close();
+    }
+  }
+
+  private static boolean listens(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static JsonObject readConfig(String[] args) {
+    if (args.length > 1 || args.length == 1 && args[0].startsWith("-")) {
+      throw new StartupException("usage: run.sh [config.json]  (default " + DEFAULT_CONFIG + ")");
+    }
+    Path path = args.length == 1 ? Path.of(args[0]) : DEFAULT_CONFIG;
+    if (args.length == 0 && !Files.exists(path)) {
+      return new JsonObject();
+    }
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (NoSuchFileException e) {
+      throw new StartupException("config file " + path + " does not exist");
+    } catch (IOException e) {
+      throw new StartupException("cannot read config file " + path + ": " + oneLine(e));
+    }
+    try {
+      return new JsonObject(text);
+    } catch (RuntimeException e) {
+      // Jackson's location reads "[Source: REDACTED (...); line: 2, column: 1]": keep line and column.
+      String why = oneLine(e).replaceAll("\\[Source: [^;]*; ", "[");
+      throw new StartupException("config file " + path + " is not a JSON object: " + why);
+    }
+  }
+
+  /** The shutdown hook: undeploys (flushing pending snapshots), then stops the local Redis. */
+  private static void stopAll() {
+    if (!STOPPING.compareAndSet(false, true)) {
+      return;
+    }
+    // Printed rather than logged: the JUL LogManager resets its handlers in a shutdown hook of its own.
+    System.out.println("tripstate stopping...");
+    try {
+      vertx.close().await(closeTimeoutMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      System.err.println("tripstate: Vert.x did not close within " + closeTimeoutMs + " ms; stopping anyway");
+    } catch (Throwable e) {
+      System.err.println("tripstate: closing Vert.x failed: " + oneLine(e));
+    }
+    LocalRedis redis = localRedis;
+    if (redis != null) {
+      redis.stop();
+      System.out.println("stopped the local redis-server (pid " + redis.pid() + ")");
+    }
+    System.out.println("tripstate stopped");
+  }
+
+  private static void exit(int status, String message) {
+    System.err.println("tripstate: " + message);
+    System.exit(status);
+  }
+
+  private static String oneLine(Throwable e) {
+    String message = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+    return message.replaceAll("\\s+", " ").trim();
+  }
+
+  /** A startup problem already worded for the user. */
+  private static final class StartupException extends RuntimeException {
+    StartupException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

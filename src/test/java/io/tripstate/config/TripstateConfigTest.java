@@ -1,0 +1,319 @@
+package io.tripstate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.tripstate.breaker.BreakerSettings;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The deployment config (issue 2, section 6): defaults, per-breaker overrides, validation, Redis options. */
+class TripstateConfigTest {
+
+  @Test
+  void anEmptyConfigGivesTheDocumentedDefaultForEveryKey() {
+    // Given a deployment without any config
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(new JsonObject());
+
+    // Then every key has its documented default
+    assertThat(config.address()).isEqualTo("tripstate");
+    assertThat(config.transitionsAddress()).isEqualTo("tripstate.transitions");
+    assertThat(config.maxBreakers()).isEqualTo(10_000);
+    PersistenceConfig persistence = config.persistence();
+    assertThat(persistence.enabled()).isTrue();
+    assertThat(persistence.keyPrefix()).isEqualTo("circuit_breaker:");
+    assertThat(persistence.openTtlSeconds()).isEqualTo(86_400);
+    assertThat(persistence.ttlSeconds()).isEqualTo(3_600);
+    assertThat(persistence.commandTimeoutMs()).isEqualTo(1_000);
+    assertThat(persistence.restoreTimeoutMs()).isEqualTo(3_000);
+    assertThat(persistence.counterFlushMs()).isEqualTo(1_000);
+    assertThat(config.http().host()).isEqualTo("127.0.0.1");
+    assertThat(config.http().port()).as("no HTTP unless a port is configured").isNull();
+    assertThat(config.settingsFor("any-breaker")).isEqualTo(new BreakerSettings(5, 30_000, 1));
+    assertThat(config.redisOptions().getEndpoints()).containsExactly(TripstateConfig.DEFAULT_REDIS_URL);
+  }
+
+  @Test
+  void theShippedConfigFileHoldsEveryKeyWithItsDefault() throws Exception {
+    // Given conf/config.json as shipped
+    JsonObject json = new JsonObject(Files.readString(Path.of("conf", "config.json")));
+    List<String> unknown = new ArrayList<>();
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+    TripstateConfig.unknownKeys(json, unknown::add);
+
+    // Then it names every key, none unknown, with the same values as the built-in defaults (the HTTP port aside)
+    assertThat(json.fieldNames()).contains("address", "transitionsAddress", "maxBreakers", "redis", "persistence",
+        "http", "defaults", "breakers");
+    assertThat(json.getJsonObject("persistence").fieldNames()).contains("enabled", "keyPrefix", "openTtlSeconds",
+        "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs");
+    assertThat(json.getJsonObject("redis").fieldNames()).contains("connectionString");
+    assertThat(json.getJsonObject("http").fieldNames()).contains("host", "port");
+    assertThat(json.getJsonObject("defaults").fieldNames())
+        .contains("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
+    assertThat(unknown).isEmpty();
+    TripstateConfig defaults = TripstateConfig.from(new JsonObject());
+    assertThat(config.address()).isEqualTo(defaults.address());
+    assertThat(config.transitionsAddress()).isEqualTo(defaults.transitionsAddress());
+    assertThat(config.maxBreakers()).isEqualTo(defaults.maxBreakers());
+    assertThat(config.persistence()).isEqualTo(defaults.persistence());
+    assertThat(config.http().host()).isEqualTo(defaults.http().host());
+    assertThat(config.settingsFor("any")).isEqualTo(defaults.settingsFor("any"));
+  }
+
+  @Test
+  void aNullConfigIsReadAsTheDefaults() {
+    // Given a deployment whose DeploymentOptions carry no config at all
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(null);
+
+    // Then it is the same as an empty one
+    assertThat(config.maxBreakers()).isEqualTo(10_000);
+    assertThat(config.persistence().keyPrefix()).isEqualTo("circuit_breaker:");
+    assertThat(config.settingsFor("x")).isEqualTo(BreakerSettings.DEFAULTS);
+  }
+
+  @Test
+  void everyConfiguredValueIsUsed() {
+    // Given a config that sets every key to a non-default value
+    JsonObject json = new JsonObject("""
+        {"address": "cb", "transitionsAddress": "cb.events", "maxBreakers": 50,
+         "persistence": {"enabled": false, "keyPrefix": "svc:", "openTtlSeconds": 600, "ttlSeconds": 60,
+                         "commandTimeoutMs": 250, "restoreTimeoutMs": 900, "counterFlushMs": 200},
+         "http": {"host": "0.0.0.0", "port": 0},
+         "defaults": {"failureThreshold": 3, "resetTimeoutMs": 5000, "halfOpenMaxCalls": 2}}
+        """);
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+
+    // Then each value is the configured one
+    assertThat(config.address()).isEqualTo("cb");
+    assertThat(config.transitionsAddress()).isEqualTo("cb.events");
+    assertThat(config.maxBreakers()).isEqualTo(50);
+    assertThat(config.persistence()).extracting(PersistenceConfig::enabled, PersistenceConfig::keyPrefix,
+            PersistenceConfig::openTtlSeconds, PersistenceConfig::ttlSeconds, PersistenceConfig::commandTimeoutMs,
+            PersistenceConfig::restoreTimeoutMs, PersistenceConfig::counterFlushMs)
+        .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
+    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0));
+    assertThat(config.settingsFor("any")).isEqualTo(new BreakerSettings(3, 5_000, 2));
+  }
+
+  @Test
+  void aBreakerSectionOverridesDefaultsFieldByFieldAndInheritsTheRestFromDefaults() {
+    // Given configured defaults and two partial per-breaker sections
+    JsonObject json = new JsonObject("""
+        {"defaults": {"failureThreshold": 7, "resetTimeoutMs": 1000},
+         "breakers": {"payments": {"halfOpenMaxCalls": 3},
+                      "search": {"failureThreshold": 2, "resetTimeoutMs": 60000}}}
+        """);
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+
+    // Then each breaker takes its own fields, and the others from `defaults` (not from the built-in defaults)
+    assertThat(config.settingsFor("payments")).isEqualTo(new BreakerSettings(7, 1_000, 3));
+    assertThat(config.settingsFor("search")).isEqualTo(new BreakerSettings(2, 60_000, 1));
+    assertThat(config.settingsFor("unlisted")).isEqualTo(new BreakerSettings(7, 1_000, 1));
+  }
+
+  @Test
+  void anEmptyBreakerSectionMeansExactlyTheDefaults() {
+    // Given a breaker listed without any field of its own
+    JsonObject json = new JsonObject("""
+        {"defaults": {"halfOpenMaxCalls": 4}, "breakers": {"payments": {}}}
+        """);
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+
+    // Then it gets the configured defaults
+    assertThat(config.settingsFor("payments")).isEqualTo(new BreakerSettings(5, 30_000, 4));
+  }
+
+  @ParameterizedTest(name = "{1} = {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      {"maxBreakers": 0}                                            | maxBreakers                      | 0
+      {"maxBreakers": "100"}                                        | maxBreakers                      | 100
+      {"maxBreakers": 2.5}                                          | maxBreakers                      | 2.5
+      {"address": ""}                                               | address                          | ""
+      {"transitionsAddress": 5}                                     | transitionsAddress               | 5
+      {"persistence": {"commandTimeoutMs": -1}}                     | persistence.commandTimeoutMs     | -1
+      {"persistence": {"restoreTimeoutMs": 0}}                      | persistence.restoreTimeoutMs     | 0
+      {"persistence": {"counterFlushMs": 0}}                        | persistence.counterFlushMs       | 0
+      {"persistence": {"openTtlSeconds": -5}}                       | persistence.openTtlSeconds       | -5
+      {"persistence": {"ttlSeconds": "1h"}}                         | persistence.ttlSeconds           | 1h
+      {"persistence": {"enabled": "yes"}}                           | persistence.enabled              | yes
+      {"persistence": {"keyPrefix": " "}}                           | persistence.keyPrefix            | " "
+      {"persistence": "off"}                                        | persistence                      | off
+      {"defaults": {"failureThreshold": 0}}                         | defaults.failureThreshold        | 0
+      {"defaults": {"halfOpenMaxCalls": 0}}                         | defaults.halfOpenMaxCalls        | 0
+      {"breakers": {"x": {"resetTimeoutMs": 1.5}}}                  | breakers.x.resetTimeoutMs        | 1.5
+      {"breakers": {"x": {"failureThreshold": -3}}}                 | breakers.x.failureThreshold      | -3
+      {"breakers": {"x": 5}}                                        | breakers.x                       | 5
+      {"http": {"port": 70000}}                                     | http.port                        | 70000
+      {"http": {"port": -1}}                                        | http.port                        | -1
+      {"http": {"port": "8080"}}                                    | http.port                        | 8080
+      {"http": {"host": ""}}                                        | http.host                        | ""
+      {"redis": {"connectionString": "http://x"}}                   | redis.connectionString           | http://x
+      {"redis": {"connectionString": "redis://"}}                   | redis.connectionString           | redis://
+      {"redis": {"connectionString": "redis://bad host:6379"}}      | redis.connectionString           | redis://bad host:6379
+      {"redis": {"maxPoolSize": "many"}}                            | redis.maxPoolSize                | many
+      """)
+  void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
+    // Given a config with one invalid value
+    JsonObject config = new JsonObject(json);
+
+    // When it is read
+    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(config));
+
+    // Then it fails naming the full key and the value
+    assertThat(error).as("%s must be rejected", json).isNotNull();
+    assertThat(error.key()).isEqualTo(key);
+    assertThat(error.getMessage()).contains(key).contains(value);
+  }
+
+  @Test
+  void anInvalidRedisUrlIsReportedWithoutItsPassword() {
+    // Given a Redis URL with a password and a wrong scheme
+    JsonObject config = new JsonObject().put("redis", new JsonObject().put("connectionString", "http://u:s3cret@x"));
+
+    // When it is read, Then the error names the key but masks the password
+    assertThatThrownBy(() -> TripstateConfig.from(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("redis.connectionString")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void anUnparsableRedisUrlIsReportedWithoutItsPassword() {
+    // Given a Redis URL with a password that java.net.URI cannot parse (a space in the host)
+    JsonObject config = new JsonObject().put("redis", new JsonObject().put("connectionString", "redis://u:s3cret@bad host:6379"));
+
+    // When it is read, Then the error names the key but never shows the password (it ends up in logs)
+    assertThatThrownBy(() -> TripstateConfig.from(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("redis.connectionString")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void redisOptionsUseTheConfiguredUrlAndTheOtherRedisFields() {
+    // Given a redis section with a URL and other RedisOptions fields
+    JsonObject json = new JsonObject("""
+        {"redis": {"connectionString": "redis://cache.internal:6380/2", "maxPoolSize": 12, "password": "s3cret",
+                   "maxWaitingHandlers": 77}}
+        """);
+
+    // When the client options are built
+    RedisOptions options = TripstateConfig.from(json).redisOptions();
+
+    // Then they point at the configured server, not at localhost:6379, and carry the other fields
+    assertThat(options.getEndpoints()).containsExactly("redis://cache.internal:6380/2");
+    assertThat(options.getEndpoint()).isEqualTo("redis://cache.internal:6380/2");
+    assertThat(options.getMaxPoolSize()).isEqualTo(12);
+    assertThat(options.getPassword()).isEqualTo("s3cret");
+    assertThat(options.getMaxWaitingHandlers()).isEqualTo(77);
+  }
+
+  @Test
+  void redisOptionsAreAFreshCopyThatACallerCannotChangeForTheNextCaller() {
+    // Given a config with a Redis URL and a pool size
+    TripstateConfig config = TripstateConfig.from(new JsonObject("""
+        {"redis": {"connectionString": "redis://cache.internal:6380", "maxPoolSize": 12}}
+        """));
+
+    // When one caller changes the options it was given
+    RedisOptions first = config.redisOptions();
+    first.setConnectionString("redis://elsewhere:1");
+    first.setMaxPoolSize(99);
+
+    // Then the next caller still gets the configured ones
+    RedisOptions second = config.redisOptions();
+    assertThat(second.getMaxPoolSize()).isEqualTo(12);
+    assertThat(second.getEndpoints()).containsExactly("redis://cache.internal:6380");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"redis://:s3cret@cache:6379/1", "redis://app:s3cret@cache:6379", "rediss://default:s3cret@cache"})
+  void redisDescriptionMasksThePasswordInTheUrl(String url) {
+    // Given a Redis URL with a password
+    TripstateConfig config = TripstateConfig.from(new JsonObject().put("redis", new JsonObject().put("connectionString", url)));
+
+    // When it is described for logs and status
+    String description = config.redisDescription();
+
+    // Then the password is masked, and host and port are still shown
+    assertThat(description).doesNotContain("s3cret").contains("***").contains("cache");
+    // while the client itself still gets the real URL
+    assertThat(config.redisOptions().getEndpoints()).containsExactly(url);
+  }
+
+  @Test
+  void redisDescriptionShowsAUrlWithoutPasswordAsIs() {
+    // Given a Redis URL without credentials
+    TripstateConfig config = TripstateConfig.from(
+        new JsonObject().put("redis", new JsonObject().put("connectionString", "redis://cache:6390/3")));
+
+    // When it is described, Then nothing is masked
+    assertThat(config.redisDescription()).isEqualTo("redis://cache:6390/3");
+  }
+
+  @Test
+  void unknownKeysReportsEveryTypoWithItsFullPath() {
+    // Given a config with typos at every level
+    JsonObject json = new JsonObject("""
+        {"adress": "x",
+         "persistence": {"comandTimeoutMs": 5, "enabled": true},
+         "http": {"prot": 8080},
+         "defaults": {"failureTreshold": 3},
+         "breakers": {"payments": {"resetTimeout": 100, "halfOpenMaxCalls": 2}},
+         "redis": {"conectionString": "redis://cache:6379"}}
+        """);
+    List<String> reported = new ArrayList<>();
+
+    // When unknown keys are looked for
+    TripstateConfig.unknownKeys(json, reported::add);
+
+    // Then each typo is reported with its full dotted path, and nothing else
+    assertThat(reported).containsExactlyInAnyOrder("adress", "persistence.comandTimeoutMs", "http.prot",
+        "defaults.failureTreshold", "breakers.payments.resetTimeout", "redis.conectionString");
+  }
+
+  @Test
+  void unknownKeysReportsNothingForAConfigThatUsesEveryKnownKey() {
+    // Given a config with every documented key, and RedisOptions fields in the redis section
+    JsonObject json = new JsonObject("""
+        {"address": "tripstate", "transitionsAddress": "tripstate.transitions", "maxBreakers": 10000,
+         "redis": {"connectionString": "redis://127.0.0.1:6379", "maxPoolSize": 6, "password": "p",
+                   "maxWaitingHandlers": 2048},
+         "persistence": {"enabled": true, "keyPrefix": "circuit_breaker:", "openTtlSeconds": 86400,
+                         "ttlSeconds": 3600, "commandTimeoutMs": 1000, "restoreTimeoutMs": 3000,
+                         "counterFlushMs": 1000},
+         "http": {"host": "127.0.0.1", "port": 8081},
+         "defaults": {"failureThreshold": 5, "resetTimeoutMs": 30000, "halfOpenMaxCalls": 1},
+         "breakers": {"payments": {"failureThreshold": 3}}}
+        """);
+    List<String> reported = new ArrayList<>();
+
+    // When unknown keys are looked for
+    TripstateConfig.unknownKeys(json, reported::add);
+
+    // Then none is reported, and the same config is valid
+    assertThat(reported).isEmpty();
+    assertThat(TripstateConfig.from(json).settingsFor("payments").failureThreshold()).isEqualTo(3);
+  }
+}

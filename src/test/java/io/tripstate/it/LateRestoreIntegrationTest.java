@@ -1,0 +1,92 @@
+package io.tripstate.it;
+
+import static io.tripstate.support.Bus.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tripstate.support.Bus;
+import io.tripstate.support.MutableClock;
+import io.tripstate.support.RedisServerProcess;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Redis is down when the verticle deploys, then comes back with the snapshots it held. */
+@ExtendWith(VertxExtension.class)
+class LateRestoreIntegrationTest {
+  private final MutableClock clock = MutableClock.startingNow();
+  private final RedisServerProcess redis = RedisServerProcess.startPersistent();
+
+  @AfterEach
+  void stopRedis() {
+    redis.close();
+  }
+
+  private JsonObject stored(JsonObject config, String name) {
+    String value = redis.command("GET", Deployments.key(config, name));
+    return value == null ? null : new JsonObject(value);
+  }
+
+  @Test
+  void deploysWithoutRedisThenRestoresLateWithoutLosingLocalTransitions(Vertx vertx) {
+    JsonObject config = Deployments.config(redis.url()).put("defaults", new JsonObject().put("failureThreshold", 1)
+        .put("resetTimeoutMs", 60_000));
+    config.getJsonObject("persistence").put("restoreTimeoutMs", 500);
+    double openedAt = (clock.millis() - 10_000) / 1000.0;
+    redis.command("SET", Deployments.key(config, "remembered"), new JsonObject().put("state", "open")
+        .put("failure_count", 3).put("opened_at", openedAt).put("half_open_attempts", 0).put("version", 9).encode());
+    redis.command("SET", Deployments.key(config, "contested"), new JsonObject().put("state", "closed")
+        .put("failure_count", 0).put("half_open_attempts", 0).put("version", 5).encode());
+    redis.stop();
+
+    long started = System.nanoTime();
+    Deployments.deploy(vertx, config, clock);
+    long deployMs = (System.nanoTime() - started) / 1_000_000;
+    Bus bus = Deployments.bus(vertx, config);
+
+    assertThat(deployMs).as("deploy time with Redis down").isLessThan(500 + 1_000);
+    assertThat(bus.statusAll().getJsonObject("persistence").getBoolean("restored")).isFalse();
+    assertThat(bus.record("contested", "failure").getString("state")).isEqualTo("open");
+    assertThat(bus.record("local-only", "failure").getString("state")).isEqualTo("open");
+    assertThat(bus.statusAll().getJsonObject("persistence").getInteger("pending_writes")).isEqualTo(2);
+
+    redis.restart();
+
+    eventually(() -> bus.statusAll().getJsonObject("persistence").getBoolean("restored"), "late restore");
+    JsonObject remembered = bus.status("remembered");
+    assertThat(remembered.getString("state")).isEqualTo("open");
+    assertThat(remembered.getLong("retry_after_ms")).isEqualTo(50_000);
+    assertThat(bus.status("contested").getString("state")).as("local transition kept").isEqualTo("open");
+    eventually(() -> stored(config, "contested") != null && "open".equals(stored(config, "contested").getString("state")),
+        "the local transition written over the older snapshot");
+    assertThat(stored(config, "contested").getLong("version")).isGreaterThan(5);
+    eventually(() -> stored(config, "local-only") != null, "the breaker created while Redis was away written");
+    assertThat(stored(config, "local-only").getString("state")).isEqualTo("open");
+    assertThat(stored(config, "remembered").getLong("version")).as("restore writes nothing").isEqualTo(9);
+    eventually(() -> "UP".equals(bus.send("health", new JsonObject()).getString("persistence")), "persistence UP");
+  }
+
+  @Test
+  void rewritesEverySnapshotWhenRedisRestartsEmpty(Vertx vertx) {
+    RedisServerProcess volatileRedis = RedisServerProcess.start();
+    try {
+      JsonObject config = Deployments.config(volatileRedis.url());
+      Deployments.deploy(vertx, config, clock);
+      Bus bus = Deployments.bus(vertx, config);
+      bus.record("steady", "failure");
+      bus.record("steady", "failure");
+      String key = Deployments.key(config, "steady");
+      eventually(() -> volatileRedis.command("GET", key) != null, "snapshot written");
+
+      volatileRedis.kill();
+      volatileRedis.restart();
+
+      eventually(() -> volatileRedis.command("GET", key) != null, "snapshot rewritten after an empty restart");
+      assertThat(new JsonObject(volatileRedis.command("GET", key)).getString("state")).isEqualTo("open");
+    } finally {
+      volatileRedis.close();
+    }
+  }
+}
