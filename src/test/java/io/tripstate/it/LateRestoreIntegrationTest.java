@@ -69,6 +69,29 @@ class LateRestoreIntegrationTest {
   }
 
   @Test
+  void aStalledRedisDelaysTheDeploymentByNoMoreThanTheRestoreTimeout(Vertx vertx) {
+    JsonObject config = Deployments.config(redis.url());
+    config.getJsonObject("persistence").put("restoreTimeoutMs", 500);
+    redis.command("SET", Deployments.key(config, "stalled"), new JsonObject().put("state", "closed")
+        .put("failure_count", 2).put("version", 4).encode());
+    redis.pause();
+    try {
+      long started = System.nanoTime();
+      Deployments.deploy(vertx, config, clock);
+      long deployMs = (System.nanoTime() - started) / 1_000_000;
+      Bus bus = Deployments.bus(vertx, config);
+
+      assertThat(deployMs).as("deploy time with Redis stalled").isBetween(400L, 1_500L);
+      assertThat(bus.acquire("fresh").getBoolean("permitted")).isTrue();
+    } finally {
+      redis.resume();
+    }
+    Bus bus = Deployments.bus(vertx, config);
+    eventually(() -> bus.statusAll().getJsonObject("persistence").getBoolean("restored"), "late restore");
+    assertThat(bus.status("stalled").getInteger("failure_count")).isEqualTo(2);
+  }
+
+  @Test
   void rewritesEverySnapshotWhenRedisRestartsEmpty(Vertx vertx) {
     RedisServerProcess volatileRedis = RedisServerProcess.start();
     try {
