@@ -78,6 +78,22 @@ class PersistenceIntegrationTest {
   }
 
   @Test
+  void undeployWritesCounterChangesThatWereStillWaiting(Vertx vertx) {
+    JsonObject config = Deployments.config().put("defaults", new JsonObject().put("failureThreshold", 100));
+    config.getJsonObject("persistence").put("counterFlushMs", 600_000);
+    String id = Deployments.deploy(vertx, config, clock).deploymentID();
+    Bus bus = Deployments.bus(vertx, config);
+    bus.record("pending", "failure");
+    bus.record("pending", "failure");
+    bus.record("pending", "failure");
+    assertThat(stored(config, "pending")).as("coalesced, not written yet").isNull();
+
+    await(vertx.undeploy(id));
+
+    assertThat(stored(config, "pending").getInteger("failure_count")).isEqualTo(3);
+  }
+
+  @Test
   void restoresAnOpenBreakerWithOnlyTheTimeItHadLeft(Vertx vertx) {
     JsonObject config = Deployments.config();
     String first = Deployments.deploy(vertx, config, clock).deploymentID();
