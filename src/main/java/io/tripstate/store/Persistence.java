@@ -40,6 +40,7 @@ public final class Persistence implements BreakerRegistry.Listener {
   private long probeTimer = -1;
   private boolean restored;
   private boolean restoring;
+  private boolean stopped;
   private boolean connected;
   private int skipped;
   private String runId;
@@ -103,6 +104,7 @@ public final class Persistence implements BreakerRegistry.Listener {
     if (store == null) {
       return Future.succeededFuture();
     }
+    stopped = true;
     vertx.cancelTimer(probeTimer);
     vertx.cancelTimer(flushTimer);
     flushDirty();
@@ -163,6 +165,9 @@ public final class Persistence implements BreakerRegistry.Listener {
 
   private void probe() {
     onOwner(store.probe(), result -> {
+      if (stopped) {
+        return;
+      }
       if (result.failed()) {
         if (connected) {
           LOG.log(Level.WARNING, "Redis at {0} does not answer ({1}); decisions go on, snapshots wait",
@@ -190,6 +195,9 @@ public final class Persistence implements BreakerRegistry.Listener {
     long started = System.nanoTime();
     onOwner(store.loadAll().timeout(config.restoreTimeoutMs(), TimeUnit.MILLISECONDS), result -> {
       restoring = false;
+      if (stopped) {
+        return;
+      }
       if (result.failed()) {
         LOG.log(Level.WARNING, "Late restore from Redis at {0} failed ({1}); retrying", description,
             result.cause().toString());
