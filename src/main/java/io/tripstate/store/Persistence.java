@@ -146,7 +146,7 @@ public final class Persistence implements BreakerRegistry.Listener {
           .putNull("last_error");
     }
     return status
-        .put("connected", connected)
+        .put("connected", connected && queue.healthy())
         .put("pending_writes", queue.pendingWrites() + dirty.size())
         .put("failed_writes", queue.failedWrites())
         .put("last_error", queue.lastError())

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Redis is down when the verticle deploys, then comes back with the snapshots it held. */
+/** Redis down at deploy, stalled, killed and restarted: decisions go on and Redis catches up. */
 @ExtendWith(VertxExtension.class)
-class LateRestoreIntegrationTest {
+class RedisOutageIntegrationTest {
   private final MutableClock clock = MutableClock.startingNow();
   private final RedisServerProcess redis = RedisServerProcess.startPersistent();
 
@@ -111,5 +111,60 @@ class LateRestoreIntegrationTest {
     } finally {
       volatileRedis.close();
     }
+  }
+
+  @Test
+  void aTransitionMadeWhileRedisIsDownLandsWhenItReturns(Vertx vertx) {
+    JsonObject config = Deployments.config(redis.url());
+    Deployments.deploy(vertx, config, clock);
+    Bus bus = Deployments.bus(vertx, config);
+    redis.stop();
+
+    bus.record("during-outage", "failure");
+    assertThat(bus.record("during-outage", "failure").getString("state")).isEqualTo("open");
+    eventually(() -> bus.statusAll().getJsonObject("persistence").getLong("failed_writes") > 0, "a failed write");
+    JsonObject persistence = bus.statusAll().getJsonObject("persistence");
+    assertThat(persistence.getBoolean("connected")).isFalse();
+    assertThat(persistence.getInteger("pending_writes")).isEqualTo(1);
+    assertThat(persistence.getString("last_error")).isNotBlank();
+    assertThat(bus.send("health", new JsonObject()).getString("persistence")).isEqualTo("DOWN");
+
+    redis.restart();
+
+    eventually(() -> stored(config, "during-outage") != null, "the transition written after Redis returned");
+    assertThat(stored(config, "during-outage").getString("state")).isEqualTo("open");
+    eventually(() -> bus.statusAll().getJsonObject("persistence").getInteger("pending_writes") == 0, "nothing pending");
+  }
+
+  @Test
+  void writesOnlyTransitionsAndOneCoalescedCounterWritePerFlushInterval(Vertx vertx) {
+    JsonObject config = Deployments.config(redis.url()).put("defaults", new JsonObject().put("failureThreshold", 1000));
+    config.getJsonObject("persistence").put("counterFlushMs", 500);
+    Deployments.deploy(vertx, config, clock);
+    Bus bus = Deployments.bus(vertx, config);
+    redis.command("CONFIG", "RESETSTAT");
+
+    for (int i = 0; i < 100; i++) {
+      bus.acquire("busy");
+      bus.record("busy", "success");
+    }
+    for (int i = 0; i < 40; i++) {
+      bus.record("busy", "failure");
+    }
+    eventually(() -> stored(config, "busy") != null && stored(config, "busy").getInteger("failure_count") == 40,
+        "the coalesced count in Redis");
+
+    long writes = scriptCalls();
+    assertThat(writes).as("writes for 40 counter changes within about one flush interval").isBetween(1L, 3L);
+  }
+
+  private long scriptCalls() {
+    long calls = 0;
+    for (String line : redis.command("INFO", "commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+        calls += Long.parseLong(line.replaceAll(".*calls=(\\d+).*", "$1"));
+      }
+    }
+    return calls;
   }
 }
