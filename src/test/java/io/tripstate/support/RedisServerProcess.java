@@ -1,19 +1,12 @@
 package io.tripstate.support;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,270 +30,270 @@ import java.util.stream.Stream;
  */
 public final class RedisServerProcess implements AutoCloseable {
 
-    /** System property choosing the binary: {@code embedded}, or a path to a redis-server executable. */
-    public static final String BINARY_PROPERTY = "tripstate.test.redisBinary";
+  /** System property choosing the binary: {@code embedded}, or a path to a redis-server executable. */
+  public static final String BINARY_PROPERTY = "tripstate.test.redisBinary";
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration RESTART_BIND_WINDOW = Duration.ofSeconds(5);
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
-    private static final Pattern VERSION = Pattern.compile("v=((\\d+)\\.\\d+\\.\\d+)");
-    // Servers a test forgot to close (or left paused) must not outlive the JVM.
-    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-    private static Binary binary;
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration RESTART_BIND_WINDOW = Duration.ofSeconds(5);
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
+  private static final Pattern VERSION = Pattern.compile("v=((\\d+)\\.\\d+\\.\\d+)");
+  // Servers a test forgot to close (or left paused) must not outlive the JVM.
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+  private static Binary binary;
 
-    private final int port;
-    private final Path dir;
-    private final Path log;
-    private final List<String> commandLine;
-    private Process process;
-    private boolean paused;
+  private final int port;
+  private final Path dir;
+  private final Path log;
+  private final List<String> commandLine;
+  private Process process;
+  private boolean paused;
 
-    private record Binary(Path path, String version, int major) { }
+  private record Binary(Path path, String version, int major) { }
 
-    private RedisServerProcess(int port, Path dir, List<String> commandLine) {
-        this.port = port;
-        this.dir = dir;
-        this.log = dir.resolve("redis-server.log");
-        this.commandLine = commandLine;
+  private RedisServerProcess(int port, Path dir, List<String> commandLine) {
+    this.port = port;
+    this.dir = dir;
+    this.log = dir.resolve("redis-server.log");
+    this.commandLine = commandLine;
+  }
+
+  /** Starts a server that keeps nothing on disk. */
+  public static RedisServerProcess start() {
+    return launch(List.of("--save", "", "--appendonly", "no"));
+  }
+
+  /** Starts a server that fsyncs every write to its append-only file, so data survives stop, kill and restart. */
+  public static RedisServerProcess startPersistent() {
+    return launch(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
+  }
+
+  /** The binary in use and its version, for log lines. */
+  public static String binaryDescription() {
+    return binary().path() + " (v" + binary().version() + ")";
+  }
+
+  private static RedisServerProcess launch(List<String> persistence) {
+    Binary bin = binary();
+    Path dir = io(() -> Files.createTempDirectory("tripstate-redis-"));
+    int port = io(() -> {
+      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      }
+    });
+    List<String> cmd = new ArrayList<>(List.of(bin.path().toString(), "--bind", "127.0.0.1",
+        "--port", Integer.toString(port), "--daemonize", "no", "--dir", dir.toString()));
+    cmd.addAll(persistence);
+    // Redis 7 refuses DEBUG (SLEEP, ...) unless enabled; 6.2 allows it and rejects this option.
+    if (bin.major() >= 7) {
+      cmd.addAll(List.of("--enable-debug-command", "yes"));
     }
-
-    /** Starts a server that keeps nothing on disk. */
-    public static RedisServerProcess start() {
-        return launch(List.of("--save", "", "--appendonly", "no"));
+    RedisServerProcess server = new RedisServerProcess(port, dir, List.copyOf(cmd));
+    try {
+      server.launchAndAwaitPing(Duration.ZERO);
+    } catch (RuntimeException e) {
+      deleteRecursively(dir);
+      throw e;
     }
+    return server;
+  }
 
-    /** Starts a server that fsyncs every write to its append-only file, so data survives stop, kill and restart. */
-    public static RedisServerProcess startPersistent() {
-        return launch(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
+  public int port() {
+    return port;
+  }
+
+  /** {@code redis://127.0.0.1:PORT}. */
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  /** Pid of the current (or last) server process. */
+  public synchronized long pid() {
+    return process.pid();
+  }
+
+  /** True while the process is alive, paused or not. */
+  public synchronized boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** SIGTERM, then SIGKILL if the server has not exited within 5 s. A paused server is resumed first. */
+  public synchronized void stop() {
+    if (!isRunning()) {
+      return;
     }
-
-    /** The binary in use and its version, for log lines. */
-    public static String binaryDescription() {
-        return binary().path() + " (v" + binary().version() + ")";
+    if (paused) {
+      resume();
     }
+    process.destroy();
+    if (!io(() -> process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))) {
+      kill();
+    }
+  }
 
-    private static RedisServerProcess launch(List<String> persistence) {
-        Binary bin = binary();
-        Path dir = io(() -> Files.createTempDirectory("tripstate-redis-"));
-        int port = io(() -> {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            }
-        });
-        List<String> cmd = new ArrayList<>(List.of(bin.path().toString(), "--bind", "127.0.0.1",
-                "--port", Integer.toString(port), "--daemonize", "no", "--dir", dir.toString()));
-        cmd.addAll(persistence);
-        // Redis 7 refuses DEBUG (SLEEP, ...) unless enabled; 6.2 allows it and rejects this option.
-        if (bin.major() >= 7) {
-            cmd.addAll(List.of("--enable-debug-command", "yes"));
+  /** SIGKILL: the server gets no chance to flush or close anything. */
+  public synchronized void kill() {
+    process.destroyForcibly();
+    io(() -> process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+    paused = false;
+  }
+
+  /** Starts the server again on the same port, directory and options, stopping it first if it runs. */
+  public synchronized void restart() {
+    stop();
+    launchAndAwaitPing(RESTART_BIND_WINDOW);
+  }
+
+  /** SIGSTOP: the server keeps its port open but answers nothing until {@link #resume()}. */
+  public synchronized void pause() {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public synchronized void resume() {
+    signal("CONT");
+    paused = false;
+  }
+
+  /** Stops the server and deletes its directory (best effort). */
+  @Override
+  public synchronized void close() {
+    try {
+      stop();
+    } finally {
+      deleteRecursively(dir);
+    }
+  }
+
+  /**
+   * Sends one command over a fresh socket, independently of the code under test. The reply comes back as:
+   * simple string or integer as its text, error with its leading {@code -}, bulk string as its content or
+   * null, array as its elements joined by newlines (nil elements as empty lines).
+   *
+   * @throws UncheckedIOException if the server cannot be reached or does not answer within 5 s
+   */
+  public String command(String... args) {
+    return command(COMMAND_TIMEOUT, args);
+  }
+
+  /** As {@link #command(String...)} with the given connect and read timeout. */
+  public String command(Duration timeout, String... args) {
+    return io(() -> Resp.send("127.0.0.1", port, timeout, args));
+  }
+
+  private void launchAndAwaitPing(Duration bindRetryWindow) {
+    long bindDeadline = System.nanoTime() + bindRetryWindow.toNanos();
+    while (true) {
+      long logOffset = log.toFile().length();
+      Process started = io(() -> new ProcessBuilder(commandLine).directory(dir.toFile())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
+      process = started;
+      paused = false;
+      LIVE.add(started);
+      started.onExit().thenRun(() -> LIVE.remove(started));
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      while (started.isAlive()) {
+        if (answersPing()) {
+          return;
         }
-        RedisServerProcess server = new RedisServerProcess(port, dir, List.copyOf(cmd));
-        try {
-            server.launchAndAwaitPing(Duration.ZERO);
-        } catch (RuntimeException e) {
-            deleteRecursively(dir);
-            throw e;
+        if (System.nanoTime() > deadline) {
+          kill();
+          throw new IllegalStateException("redis-server did not answer PING on port " + port + " within "
+              + START_TIMEOUT.toSeconds() + " s; " + commandLine + " wrote:\n" + logSince(logOffset));
         }
-        return server;
+        io(() -> { Thread.sleep(20); return null; });
+      }
+      String output = logSince(logOffset);
+      // Right after a kill the port can stay taken for a moment; a fresh start picked a free port instead.
+      if (!output.contains("Address already in use") || System.nanoTime() > bindDeadline) {
+        throw new IllegalStateException("redis-server exited with code " + started.exitValue()
+            + " before answering PING on port " + port + "; " + commandLine + " wrote:\n" + output);
+      }
+      io(() -> { Thread.sleep(100); return null; });
     }
+  }
 
-    public int port() {
-        return port;
+  private boolean answersPing() {
+    try {
+      return "PONG".equals(Resp.send("127.0.0.1", port, PROBE_TIMEOUT, "PING"));
+    } catch (IOException e) {
+      return false;
     }
+  }
 
-    /** {@code redis://127.0.0.1:PORT}. */
-    public String url() {
-        return "redis://127.0.0.1:" + port;
-    }
+  private String logSince(long offset) {
+    byte[] all = io(() -> Files.readAllBytes(log));
+    int from = (int) Math.max(offset, all.length - 4000L);
+    return new String(all, from, all.length - from, UTF_8);
+  }
 
-    /** Pid of the current (or last) server process. */
-    public synchronized long pid() {
-        return process.pid();
-    }
+  private void signal(String name) {
+    String pid = Long.toString(process.pid());
+    io(() -> {
+      Process kill = new ProcessBuilder("kill", "-" + name, pid).redirectErrorStream(true).start();
+      String out = new String(kill.getInputStream().readAllBytes(), UTF_8);
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + pid + " failed: " + out);
+      }
+      return null;
+    });
+  }
 
-    /** True while the process is alive, paused or not. */
-    public synchronized boolean isRunning() {
-        return process.isAlive();
+  private static synchronized Binary binary() {
+    if (binary == null) {
+      String choice = System.getProperty(BINARY_PROPERTY, "").trim();
+      Path path = choice.equals("embedded") ? embeddedBinary()
+          : !choice.isEmpty() ? Path.of(choice)
+          : Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+              .filter(entry -> !entry.isBlank()).map(entry -> Path.of(entry, "redis-server"))
+              .filter(Files::isExecutable).findFirst()
+              .orElseGet(RedisServerProcess::embeddedBinary);
+      String out = io(() -> {
+        Process p = new ProcessBuilder(path.toString(), "--version").redirectErrorStream(true).start();
+        return new String(p.getInputStream().readAllBytes(), UTF_8);
+      });
+      Matcher m = VERSION.matcher(out);
+      if (!m.find()) {
+        throw new IllegalStateException("Unrecognised `" + path + " --version` output: " + out);
+      }
+      binary = new Binary(path, m.group(1), Integer.parseInt(m.group(2)));
+      Runtime.getRuntime().addShutdownHook(new Thread(
+          () -> LIVE.forEach(Process::destroyForcibly), "redis-server-process-reaper"));
     }
+    return binary;
+  }
 
-    /** SIGTERM, then SIGKILL if the server has not exited within 5 s. A paused server is resumed first. */
-    public synchronized void stop() {
-        if (!isRunning()) {
-            return;
-        }
-        if (paused) {
-            resume();
-        }
-        process.destroy();
-        if (!io(() -> process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))) {
-            kill();
-        }
+  private static Path embeddedBinary() {
+    // Each call extracts a fresh copy into a new temp dir, hence the static cache in binary().
+    File file = io(() -> redis.embedded.core.ExecutableProvider.newJarResourceProvider().get());
+    if (!file.canExecute() && !file.setExecutable(true)) {
+      throw new IllegalStateException("Cannot make " + file + " executable");
     }
+    return file.toPath();
+  }
 
-    /** SIGKILL: the server gets no chance to flush or close anything. */
-    public synchronized void kill() {
-        process.destroyForcibly();
-        io(() -> process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-        paused = false;
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort: a leftover temp dir must not fail a test.
     }
+  }
 
-    /** Starts the server again on the same port, directory and options, stopping it first if it runs. */
-    public synchronized void restart() {
-        stop();
-        launchAndAwaitPing(RESTART_BIND_WINDOW);
-    }
+  private interface Io<T> {
+    T call() throws IOException, InterruptedException;
+  }
 
-    /** SIGSTOP: the server keeps its port open but answers nothing until {@link #resume()}. */
-    public synchronized void pause() {
-        signal("STOP");
-        paused = true;
+  private static <T> T io(Io<T> body) {
+    try {
+      return body.call();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
-
-    /** SIGCONT after {@link #pause()}. */
-    public synchronized void resume() {
-        signal("CONT");
-        paused = false;
-    }
-
-    /** Stops the server and deletes its directory (best effort). */
-    @Override
-    public synchronized void close() {
-        try {
-            stop();
-        } finally {
-            deleteRecursively(dir);
-        }
-    }
-
-    /**
-     * Sends one command over a fresh socket, independently of the code under test. The reply comes back as:
-     * simple string or integer as its text, error with its leading {@code -}, bulk string as its content or
-     * null, array as its elements joined by newlines (nil elements as empty lines).
-     *
-     * @throws UncheckedIOException if the server cannot be reached or does not answer within 5 s
-     */
-    public String command(String... args) {
-        return command(COMMAND_TIMEOUT, args);
-    }
-
-    /** As {@link #command(String...)} with the given connect and read timeout. */
-    public String command(Duration timeout, String... args) {
-        return io(() -> Resp.send("127.0.0.1", port, timeout, args));
-    }
-
-    private void launchAndAwaitPing(Duration bindRetryWindow) {
-        long bindDeadline = System.nanoTime() + bindRetryWindow.toNanos();
-        while (true) {
-            long logOffset = log.toFile().length();
-            Process started = io(() -> new ProcessBuilder(commandLine).directory(dir.toFile())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
-            process = started;
-            paused = false;
-            LIVE.add(started);
-            started.onExit().thenRun(() -> LIVE.remove(started));
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (started.isAlive()) {
-                if (answersPing()) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    kill();
-                    throw new IllegalStateException("redis-server did not answer PING on port " + port + " within "
-                            + START_TIMEOUT.toSeconds() + " s; " + commandLine + " wrote:\n" + logSince(logOffset));
-                }
-                io(() -> { Thread.sleep(20); return null; });
-            }
-            String output = logSince(logOffset);
-            // Right after a kill the port can stay taken for a moment; a fresh start picked a free port instead.
-            if (!output.contains("Address already in use") || System.nanoTime() > bindDeadline) {
-                throw new IllegalStateException("redis-server exited with code " + started.exitValue()
-                        + " before answering PING on port " + port + "; " + commandLine + " wrote:\n" + output);
-            }
-            io(() -> { Thread.sleep(100); return null; });
-        }
-    }
-
-    private boolean answersPing() {
-        try {
-            return "PONG".equals(Resp.send("127.0.0.1", port, PROBE_TIMEOUT, "PING"));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private String logSince(long offset) {
-        byte[] all = io(() -> Files.readAllBytes(log));
-        int from = (int) Math.max(offset, all.length - 4000L);
-        return new String(all, from, all.length - from, UTF_8);
-    }
-
-    private void signal(String name) {
-        String pid = Long.toString(process.pid());
-        io(() -> {
-            Process kill = new ProcessBuilder("kill", "-" + name, pid).redirectErrorStream(true).start();
-            String out = new String(kill.getInputStream().readAllBytes(), UTF_8);
-            if (kill.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + name + " " + pid + " failed: " + out);
-            }
-            return null;
-        });
-    }
-
-    private static synchronized Binary binary() {
-        if (binary == null) {
-            String choice = System.getProperty(BINARY_PROPERTY, "").trim();
-            Path path = choice.equals("embedded") ? embeddedBinary()
-                    : !choice.isEmpty() ? Path.of(choice)
-                    : Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                            .filter(entry -> !entry.isBlank()).map(entry -> Path.of(entry, "redis-server"))
-                            .filter(Files::isExecutable).findFirst()
-                            .orElseGet(RedisServerProcess::embeddedBinary);
-            String out = io(() -> {
-                Process p = new ProcessBuilder(path.toString(), "--version").redirectErrorStream(true).start();
-                return new String(p.getInputStream().readAllBytes(), UTF_8);
-            });
-            Matcher m = VERSION.matcher(out);
-            if (!m.find()) {
-                throw new IllegalStateException("Unrecognised `" + path + " --version` output: " + out);
-            }
-            binary = new Binary(path, m.group(1), Integer.parseInt(m.group(2)));
-            Runtime.getRuntime().addShutdownHook(new Thread(
-                    () -> LIVE.forEach(Process::destroyForcibly), "redis-server-process-reaper"));
-        }
-        return binary;
-    }
-
-    private static Path embeddedBinary() {
-        // Each call extracts a fresh copy into a new temp dir, hence the static cache in binary().
-        File file = io(() -> redis.embedded.core.ExecutableProvider.newJarResourceProvider().get());
-        if (!file.canExecute() && !file.setExecutable(true)) {
-            throw new IllegalStateException("Cannot make " + file + " executable");
-        }
-        return file.toPath();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-        } catch (IOException | UncheckedIOException e) {
-            // Best effort: a leftover temp dir must not fail a test.
-        }
-    }
-
-    private interface Io<T> {
-        T call() throws IOException, InterruptedException;
-    }
-
-    private static <T> T io(Io<T> body) {
-        try {
-            return body.call();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
+  }
 }

@@ -14,69 +14,69 @@ import org.testcontainers.utility.DockerImageName;
  */
 public final class TestRedis {
 
-    private static String url;
-    private static String description;
+  private static String url;
+  private static String description;
 
-    private TestRedis() {
-    }
+  private TestRedis() {
+  }
 
-    /** The Redis URL for tests, starting a server on first use if needed. */
-    public static synchronized String url() {
-        if (url == null) {
-            choose();
-        }
-        return url;
+  /** The Redis URL for tests, starting a server on first use if needed. */
+  public static synchronized String url() {
+    if (url == null) {
+      choose();
     }
+    return url;
+  }
 
-    /** Which Redis {@link #url()} uses and why, for a log line. */
-    public static synchronized String describe() {
-        url();
-        return description;
-    }
+  /** Which Redis {@link #url()} uses and why, for a log line. */
+  public static synchronized String describe() {
+    url();
+    return description;
+  }
 
-    private static void choose() {
-        String fromEnv = System.getenv("REDIS_URL");
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            url = fromEnv.trim();
-            description = "REDIS_URL from the environment: " + url;
-            return;
-        }
-        String why = "no Docker engine";
-        if (dockerAvailable()) {
-            try {
-                url = startContainer();
-                description = "Testcontainers redis:7-alpine at " + url;
-                return;
-            } catch (RuntimeException e) {
-                // A broken Docker setup should cost speed, not the test run.
-                why = "Docker container failed to start: " + e;
-            }
-        }
-        RedisServerProcess server = RedisServerProcess.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-redis-stop"));
-        url = server.url();
-        description = "private redis-server process " + RedisServerProcess.binaryDescription() + " at " + url
-                + " (" + why + ")";
+  private static void choose() {
+    String fromEnv = System.getenv("REDIS_URL");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      url = fromEnv.trim();
+      description = "REDIS_URL from the environment: " + url;
+      return;
     }
+    String why = "no Docker engine";
+    if (dockerAvailable()) {
+      try {
+        url = startContainer();
+        description = "Testcontainers redis:7-alpine at " + url;
+        return;
+      } catch (RuntimeException e) {
+        // A broken Docker setup should cost speed, not the test run.
+        why = "Docker container failed to start: " + e;
+      }
+    }
+    RedisServerProcess server = RedisServerProcess.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-redis-stop"));
+    url = server.url();
+    description = "private redis-server process " + RedisServerProcess.binaryDescription() + " at " + url
+        + " (" + why + ")";
+  }
 
-    private static boolean dockerAvailable() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (Throwable e) {
-            return false;
-        }
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (Throwable e) {
+      return false;
     }
+  }
 
-    private static String startContainer() {
-        GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse("redis:7-alpine"))
-                .withExposedPorts(6379);
-        try {
-            container.start();
-        } catch (RuntimeException e) {
-            container.close();
-            throw e;
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-redis-container-stop"));
-        return "redis://" + container.getHost() + ":" + container.getMappedPort(6379);
+  private static String startContainer() {
+    GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse("redis:7-alpine"))
+        .withExposedPorts(6379);
+    try {
+      container.start();
+    } catch (RuntimeException e) {
+      container.close();
+      throw e;
     }
+    Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-redis-container-stop"));
+    return "redis://" + container.getHost() + ":" + container.getMappedPort(6379);
+  }
 }
