@@ -16,7 +16,7 @@ classpath=target/classpath.txt
 if [[ ! -f $jar || ! -f $classpath || -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]]; then
   echo "building tripstate (first run or sources changed)..."
   # maven.test.skip also skips compiling the tests: the app needs none, and a test being edited must not block it.
-  mvn -B -q -Dmaven.test.skip=true package
+  mvn -B -q -Dstyle.color=never -Dmaven.test.skip=true package
   # The jar plugin leaves an up-to-date jar untouched; without this a touched pom.xml would rebuild on every run.
   touch "$jar"
 fi
