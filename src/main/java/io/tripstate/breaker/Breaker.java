@@ -1,31 +1,38 @@
 package io.tripstate.breaker;
 
 import static io.tripstate.breaker.BreakerState.CLOSED;
+import static io.tripstate.breaker.BreakerState.DISABLED;
+import static io.tripstate.breaker.BreakerState.FORCED_OPEN;
 import static io.tripstate.breaker.BreakerState.HALF_OPEN;
 import static io.tripstate.breaker.BreakerState.OPEN;
-
-import java.util.Arrays;
 
 /**
  * One circuit breaker: a pure state machine. It reads no clock (every method takes {@code nowMs}) and
  * knows nothing of Vert.x or Redis. Not thread-safe by design: its owner confines it to one thread.
  *
- * <p>Legal moves are listed once, in {@link #isLegal(BreakerState, BreakerState)}; any other move is a
- * bug and fails loudly.
+ * <p>Time-driven changes (an expired trial, the end of a {@code forced_open}) happen in {@link #tick(long)},
+ * which the owner calls at {@link #nextDeadline()} and before every other operation; the operations
+ * themselves assume it was called. Legal moves are listed once, in {@link #isLegal}; any other move is a bug
+ * and fails loudly.
  */
 public final class Breaker {
   private static final long NO_TIME = Long.MIN_VALUE;
 
   private final String name;
-  private BreakerSettings settings;
+  private final BreakerSettings settings;
+  private final OutcomeWindow window;
+  private final Trials trials = new Trials();
   private BreakerState state = CLOSED;
   private int failureCount;
   private long openedAtMs = NO_TIME;
+  private long openTimeoutMs;
+  private long forcedUntilMs = NO_TIME;
+  private int halfOpenSuccesses;
   private long version;
   private long updatedAtMs;
   private long permitSeq;
-  private long[] trials = new long[0];
-  private int trialCount;
+  /** The deadline the owner has queued for this breaker; maintained by the registry. */
+  long queuedDeadline = Long.MAX_VALUE;
 
   /**
    * A new, closed breaker at version 0.
@@ -37,90 +44,172 @@ public final class Breaker {
     this.name = name;
     this.settings = settings;
     this.permitSeq = permitSeed;
+    this.openTimeoutMs = settings.resetTimeoutMs();
+    this.window = settings.window().type() == WindowType.CONSECUTIVE ? null : OutcomeWindow.create(settings.window());
   }
 
-  /** A breaker in the state of a stored snapshot, with no trials in flight. A restore changes nothing else. */
+  /**
+   * A breaker in the state of a stored snapshot, with no trials out. Under changed settings: the window
+   * restarts empty when its type or size changed, and the open time never exceeds the new maximum.
+   */
   public static Breaker restore(Snapshot snapshot, BreakerSettings settings, long permitSeed) {
     Breaker breaker = new Breaker(snapshot.name(), settings, permitSeed);
     breaker.state = snapshot.state();
-    breaker.failureCount = snapshot.failureCount();
     breaker.openedAtMs = snapshot.openedAtMs() == null ? NO_TIME : snapshot.openedAtMs();
+    breaker.forcedUntilMs = snapshot.forcedUntilMs() == null ? NO_TIME : snapshot.forcedUntilMs();
+    breaker.halfOpenSuccesses = snapshot.halfOpenSuccesses();
     breaker.version = snapshot.version();
     breaker.updatedAtMs = snapshot.updatedAtMs();
+    Long stored = snapshot.openTimeoutMs();
+    breaker.openTimeoutMs = stored == null ? settings.resetTimeoutMs() : Math.max(1, Math.min(stored,
+        settings.maxOpenTimeoutMs()));
+    WindowState counters = snapshot.window();
+    if (breaker.window == null) {
+      breaker.failureCount = counters == null ? snapshot.failureCount() : 0;
+    } else if (counters != null && counters.type() == settings.window().type()
+        && counters.size() == settings.window().size()) {
+      breaker.window.load(counters);
+      breaker.failureCount = breaker.window.failures(snapshot.updatedAtMs());
+    } else {
+      breaker.failureCount = snapshot.state() == CLOSED ? 0 : snapshot.failureCount();
+    }
     return breaker;
   }
 
   /** Whether the state machine allows moving from one state to another. */
   public static boolean isLegal(BreakerState from, BreakerState to) {
-    return switch (from) {
-      case CLOSED -> to == OPEN || to == CLOSED;
-      case OPEN -> to == HALF_OPEN || to == CLOSED;
-      case HALF_OPEN -> to == CLOSED || to == OPEN;
+    return switch (to) {
+      case CLOSED, FORCED_OPEN, DISABLED -> true;
+      case OPEN -> from == CLOSED || from == HALF_OPEN;
+      case HALF_OPEN -> from == OPEN || from == FORCED_OPEN;
     };
   }
 
-  /** Asks for a permit: closed permits, open rejects until its time is up, half-open permits a few trials. */
+  /** When {@link #tick(long)} has something to do, epoch ms; {@code Long.MAX_VALUE} for never. */
+  public long nextDeadline() {
+    if (state == HALF_OPEN && trials.count() > 0) {
+      return trials.oldestGrant() + settings.permitTimeoutMs();
+    }
+    if (state == FORCED_OPEN && forcedUntilMs != NO_TIME) {
+      return forcedUntilMs;
+    }
+    return Long.MAX_VALUE;
+  }
+
+  /** Applies what time decided: an expired trial reopens, an elapsed {@code forced_open} goes half-open. */
+  public Transition tick(long nowMs) {
+    if (state == HALF_OPEN && trials.count() > 0 && trials.oldestGrant() + settings.permitTimeoutMs() <= nowMs) {
+      failureCount++;
+      return reopen(nowMs, "trial_expired");
+    }
+    if (state == FORCED_OPEN && forcedUntilMs != NO_TIME && forcedUntilMs <= nowMs) {
+      forcedUntilMs = NO_TIME;
+      halfOpenSuccesses = 0;
+      return moveTo(HALF_OPEN, nowMs, "forced_open_elapsed");
+    }
+    return null;
+  }
+
+  /** Asks for a permit. */
   public Decision acquire(long nowMs) {
     switch (state) {
       case CLOSED:
-        return new Decision(true, CLOSED, ++permitSeq, 0, null);
+      case DISABLED:
+        return new Decision(true, state, ++permitSeq, 0, null);
       case OPEN: {
         long wait = retryAfterMs(nowMs);
         if (wait > 0) {
           return new Decision(false, OPEN, 0, wait, null);
         }
+        halfOpenSuccesses = 0;
         Transition transition = moveTo(HALF_OPEN, nowMs, "reset_timeout_elapsed");
-        return new Decision(true, HALF_OPEN, grantTrial(), 0, transition);
+        return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, transition);
       }
       case HALF_OPEN:
-        if (trialCount < settings.halfOpenMaxCalls()) {
-          return new Decision(true, HALF_OPEN, grantTrial(), 0, null);
+        if (trials.count() < settings.halfOpenMaxCalls()) {
+          return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, null);
         }
         return new Decision(false, HALF_OPEN, 0, 0, null);
+      case FORCED_OPEN:
+        return new Decision(false, FORCED_OPEN, 0, retryAfterMs(nowMs), null);
       default:
         throw new IllegalStateException("unhandled state " + state);
     }
   }
 
   /**
-   * Records the outcome of a call.
+   * Records the outcome of a call. In {@code closed} it feeds the window; in {@code half_open} only an
+   * outstanding trial counts (the one whose permit is given, or the oldest without a permit); in the other
+   * states outcomes are ignored.
    *
-   * <p>In {@code closed} a failure counts and a success resets the count. In {@code open} outcomes are
-   * ignored (they belong to calls permitted before it opened). In {@code half_open} only an outcome of an
-   * outstanding trial counts: the one whose permit is given, or, without a permit, the oldest one.
-   *
-   * @param permit the permit from {@link #acquire(long)}, or {@code null} when the caller has none
+   * @param permit the permit from {@link #acquire(long)}, or {@code null}
+   * @param durationMs how long the call took, or {@code null}; slow when it reaches {@code slowCallDurationMs}
    * @return the transition this caused, or {@code null}; compare {@link #version()} to see a counter change
+   * @throws PermitRejectedException when the permit is unknown, already used or expired (nothing changes)
    */
-  public Transition record(Outcome outcome, Long permit, long nowMs) {
-    switch (state) {
-      case CLOSED:
-        return recordClosed(outcome, nowMs);
-      case HALF_OPEN:
-        if (!takeTrial(permit)) {
-          return null;
-        }
-        if (outcome == Outcome.SUCCESS) {
-          return close(nowMs, "trial_succeeded");
-        }
-        failureCount++;
-        return open(nowMs, "trial_failed");
-      default:
-        return null;
+  public Transition record(Outcome outcome, Long permit, Double durationMs, long nowMs) {
+    if (permit != null) {
+      checkPermit(permit);
     }
+    boolean slow = durationMs != null && durationMs >= settings.slowCallDurationMs();
+    if (state == CLOSED) {
+      return outcome == Outcome.IGNORED ? null : recordClosed(outcome == Outcome.FAILURE, slow, nowMs);
+    }
+    if (state != HALF_OPEN) {
+      return null;
+    }
+    int trial = permit != null ? trials.indexOf(permit) : trials.count() > 0 ? 0 : -1;
+    if (trial < 0) {
+      if (permit != null) {
+        throw new PermitRejectedException(name, permit, "is not a trial of this half-open period");
+      }
+      return null;
+    }
+    trials.finish(trial);
+    if (outcome == Outcome.IGNORED) {
+      return null;
+    }
+    if (outcome == Outcome.FAILURE) {
+      failureCount++;
+      return reopen(nowMs, "trial_failed");
+    }
+    halfOpenSuccesses++;
+    if (halfOpenSuccesses >= settings.successThreshold()) {
+      return close(nowMs, "trial_succeeded");
+    }
+    changed(nowMs);
+    return null;
   }
 
-  /** Closes the breaker from any state and clears its counters. Always a persisted change. */
+  /** Closes the breaker from any state and clears its counters. */
   public Transition reset(long nowMs) {
     return close(nowMs, "reset");
   }
 
-  /** Milliseconds until an open breaker lets a trial through; 0 when due or not open. */
+  /** Rejects everything until {@link #reset} or, when {@code durationMs} is given, until it elapsed. */
+  public Transition forceOpen(Long durationMs, long nowMs) {
+    trials.clear(true);
+    halfOpenSuccesses = 0;
+    forcedUntilMs = durationMs == null ? NO_TIME : nowMs + durationMs;
+    return moveTo(FORCED_OPEN, nowMs, "forced_open");
+  }
+
+  /** Permits everything and counts nothing until {@link #reset}. */
+  public Transition disable(long nowMs) {
+    trials.clear(true);
+    clearCounters();
+    return moveTo(DISABLED, nowMs, "disabled");
+  }
+
+  /** Milliseconds until a rejecting breaker may permit again; 0 when due or unknown. */
   public long retryAfterMs(long nowMs) {
-    if (state != OPEN) {
-      return 0;
+    if (state == OPEN) {
+      return Math.max(0, openedAtMs + openTimeoutMs - nowMs);
     }
-    return Math.max(0, openedAtMs + settings.resetTimeoutMs() - nowMs);
+    if (state == FORCED_OPEN && forcedUntilMs != NO_TIME) {
+      return Math.max(0, forcedUntilMs - nowMs);
+    }
+    return 0;
   }
 
   /** Moves this breaker's versions above {@code base}, so that its local changes win over a stored copy. */
@@ -128,14 +217,10 @@ public final class Breaker {
     version = base + Math.max(1, version);
   }
 
-  /** Applies new settings; the state is kept and the new reset timeout counts from {@code opened_at}. */
-  public void updateSettings(BreakerSettings newSettings) {
-    this.settings = newSettings;
-  }
-
   public Snapshot snapshot() {
-    Long openedAt = openedAtMs == NO_TIME ? null : openedAtMs;
-    return new Snapshot(name, state, failureCount, openedAt, trialCount, version, updatedAtMs);
+    return new Snapshot(name, state, failureCount, openedAtMs == NO_TIME ? null : openedAtMs, trials.count(),
+        version, updatedAtMs, openTimeoutMs, forcedUntilMs == NO_TIME ? null : forcedUntilMs, halfOpenSuccesses,
+        window == null ? null : window.state());
   }
 
   public String name() {
@@ -154,33 +239,72 @@ public final class Breaker {
     return settings;
   }
 
-  private Transition recordClosed(Outcome outcome, long nowMs) {
-    if (outcome == Outcome.SUCCESS) {
-      if (failureCount > 0) {
-        failureCount = 0;
-        changed(nowMs);
+  private Transition recordClosed(boolean failure, boolean slow, long nowMs) {
+    if (window == null) {
+      if (!failure) {
+        if (failureCount > 0) {
+          failureCount = 0;
+          changed(nowMs);
+        }
+        return null;
       }
+      failureCount++;
+      if (failureCount >= settings.failureThreshold()) {
+        return open(nowMs, "failure_threshold");
+      }
+      changed(nowMs);
       return null;
     }
-    failureCount++;
-    if (failureCount >= settings.failureThreshold()) {
-      return open(nowMs, "failure_threshold");
+    window.record(failure, slow, nowMs);
+    failureCount = window.failures(nowMs);
+    if (OutcomeWindow.tripped(window, settings, nowMs)) {
+      boolean byFailures = failureCount * 100L >= (long) settings.failureRateThreshold() * window.calls(nowMs);
+      return open(nowMs, byFailures ? "failure_rate" : "slow_call_rate");
     }
     changed(nowMs);
     return null;
   }
 
+  private void checkPermit(long permit) {
+    if (trials.recentlyFinished(permit)) {
+      throw new PermitRejectedException(name, permit, "was already used or has expired");
+    }
+    if (permit <= 0 || permit > permitSeq) {
+      throw new PermitRejectedException(name, permit, "was never handed out");
+    }
+  }
+
   private Transition open(long nowMs, String reason) {
     openedAtMs = nowMs;
-    trialCount = 0;
+    openTimeoutMs = settings.resetTimeoutMs();
+    trials.clear(true);
+    return moveTo(OPEN, nowMs, reason);
+  }
+
+  private Transition reopen(long nowMs, String reason) {
+    openedAtMs = nowMs;
+    double grown = openTimeoutMs * settings.backoff().multiplier();
+    openTimeoutMs = (long) Math.min(grown, (double) settings.maxOpenTimeoutMs());
+    trials.clear(true);
+    halfOpenSuccesses = 0;
     return moveTo(OPEN, nowMs, reason);
   }
 
   private Transition close(long nowMs, String reason) {
-    failureCount = 0;
+    clearCounters();
     openedAtMs = NO_TIME;
-    trialCount = 0;
+    openTimeoutMs = settings.resetTimeoutMs();
+    forcedUntilMs = NO_TIME;
+    halfOpenSuccesses = 0;
+    trials.clear(false);
     return moveTo(CLOSED, nowMs, reason);
+  }
+
+  private void clearCounters() {
+    failureCount = 0;
+    if (window != null) {
+      window.clear();
+    }
   }
 
   private Transition moveTo(BreakerState to, long nowMs, String reason) {
@@ -198,35 +322,9 @@ public final class Breaker {
     updatedAtMs = nowMs;
   }
 
-  private long grantTrial() {
-    if (trials.length == trialCount) {
-      trials = Arrays.copyOf(trials, Math.max(1, trialCount * 2));
-    }
+  private long grantTrial(long nowMs) {
     long permit = ++permitSeq;
-    trials[trialCount++] = permit;
+    trials.grant(permit, nowMs);
     return permit;
-  }
-
-  /** Removes an outstanding trial: the given one, or the oldest when no permit is given. */
-  private boolean takeTrial(Long permit) {
-    if (trialCount == 0) {
-      return false;
-    }
-    int index = 0;
-    if (permit != null) {
-      index = -1;
-      for (int i = 0; i < trialCount; i++) {
-        if (trials[i] == permit) {
-          index = i;
-          break;
-        }
-      }
-      if (index < 0) {
-        return false;
-      }
-    }
-    System.arraycopy(trials, index + 1, trials, index, trialCount - index - 1);
-    trialCount--;
-    return true;
   }
 }

@@ -6,11 +6,13 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.function.Function;
 
 /**
- * The named breakers of one owner, created on first use. Pure Java and not thread-safe: the owner (the
- * verticle's event loop) is the only thread that touches it.
+ * The named breakers of one owner, created on first use, with a queue of the deadlines at which time
+ * changes them. Pure Java and not thread-safe: the owner (the verticle's event loop) is the only thread
+ * that touches it, and calls {@link #advance(long)} at {@link #nextDeadline()}.
  *
  * <p>Every change is reported to a {@link Listener}: transitions at once, counter changes separately so
  * that the owner can coalesce their writes.
@@ -34,7 +36,10 @@ public final class BreakerRegistry {
     }
   }
 
+  private record Deadline(long at, Breaker breaker) {}
+
   private final Map<String, Breaker> breakers = new HashMap<>();
+  private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
   private final Function<String, BreakerSettings> settingsFor;
   private final int maxBreakers;
   private final long permitSeed;
@@ -54,19 +59,30 @@ public final class BreakerRegistry {
 
   /** Acquires a permit, creating the breaker when the name is new. */
   public Decision acquire(String name, long nowMs) {
-    Breaker breaker = getOrCreate(name);
+    Breaker breaker = due(getOrCreate(name), nowMs);
     Decision decision = breaker.acquire(nowMs);
     if (decision.transition() != null) {
       listener.onTransition(breaker, decision.transition());
     }
+    schedule(breaker);
     return decision;
   }
 
-  /** Records an outcome, creating the breaker when the name is new; returns the breaker after it. */
-  public Breaker record(String name, Outcome outcome, Long permit, long nowMs) {
-    Breaker breaker = getOrCreate(name);
+  /**
+   * Records an outcome, creating the breaker when the name is new; returns the breaker after it.
+   *
+   * @throws PermitRejectedException when the permit is unknown, already used or expired
+   */
+  public Breaker record(String name, Outcome outcome, Long permit, Double durationMs, long nowMs) {
+    Breaker breaker = due(getOrCreate(name), nowMs);
     long before = breaker.version();
-    notify(breaker, breaker.record(outcome, permit, nowMs), before);
+    Transition transition = breaker.record(outcome, permit, durationMs, nowMs);
+    if (transition != null) {
+      listener.onTransition(breaker, transition);
+    } else if (breaker.version() != before) {
+      listener.onCounterChange(breaker);
+    }
+    schedule(breaker);
     return breaker;
   }
 
@@ -74,12 +90,33 @@ public final class BreakerRegistry {
   public Breaker reset(String name, long nowMs) {
     Breaker breaker = breakers.get(name);
     if (breaker != null) {
-      listener.onTransition(breaker, breaker.reset(nowMs));
+      listener.onTransition(due(breaker, nowMs), breaker.reset(nowMs));
     }
     return breaker;
   }
 
-  /** The breaker of a name, or {@code null}. */
+  /** Forces a breaker open (creating it when new), for {@code durationMs} or until reset. */
+  public Breaker forceOpen(String name, Long durationMs, long nowMs) {
+    Breaker breaker = due(getOrCreate(name), nowMs);
+    listener.onTransition(breaker, breaker.forceOpen(durationMs, nowMs));
+    schedule(breaker);
+    return breaker;
+  }
+
+  /** Disables a breaker (creating it when new) until reset. */
+  public Breaker disable(String name, long nowMs) {
+    Breaker breaker = due(getOrCreate(name), nowMs);
+    listener.onTransition(breaker, breaker.disable(nowMs));
+    return breaker;
+  }
+
+  /** The breaker of a name with time applied, or {@code null}. */
+  public Breaker get(String name, long nowMs) {
+    Breaker breaker = breakers.get(name);
+    return breaker == null ? null : due(breaker, nowMs);
+  }
+
+  /** The breaker of a name as it is, or {@code null}. */
   public Breaker get(String name) {
     return breakers.get(name);
   }
@@ -92,10 +129,29 @@ public final class BreakerRegistry {
     return breakers.size();
   }
 
+  /** The earliest time at which {@link #advance(long)} has something to do; {@code Long.MAX_VALUE} for none. */
+  public long nextDeadline() {
+    Deadline next = deadlines.peek();
+    return next == null ? Long.MAX_VALUE : next.at;
+  }
+
+  /** Applies every deadline up to {@code nowMs}: expired trials, elapsed forced-open periods. */
+  public void advance(long nowMs) {
+    while (!deadlines.isEmpty() && deadlines.peek().at <= nowMs) {
+      Deadline deadline = deadlines.poll();
+      Breaker breaker = deadline.breaker;
+      if (deadline.at == breaker.queuedDeadline) {
+        breaker.queuedDeadline = Long.MAX_VALUE;
+        due(breaker, nowMs);
+        schedule(breaker);
+      }
+    }
+  }
+
   /** Restores stored snapshots before any request was served. Writes nothing and notifies nobody. */
   public void restore(Collection<Snapshot> snapshots) {
     for (Snapshot snapshot : snapshots) {
-      breakers.put(snapshot.name(), Breaker.restore(snapshot, settingsFor.apply(snapshot.name()), permitSeed));
+      put(Breaker.restore(snapshot, settingsFor.apply(snapshot.name()), permitSeed));
     }
   }
 
@@ -111,13 +167,18 @@ public final class BreakerRegistry {
     for (Snapshot snapshot : snapshots) {
       Breaker local = breakers.get(snapshot.name());
       if (local == null || local.version() == 0) {
-        breakers.put(snapshot.name(), Breaker.restore(snapshot, settingsFor.apply(snapshot.name()), permitSeed));
+        put(Breaker.restore(snapshot, settingsFor.apply(snapshot.name()), permitSeed));
       } else {
         local.rebaseVersion(snapshot.version());
         rebased.add(local);
       }
     }
     return rebased;
+  }
+
+  private void put(Breaker breaker) {
+    breakers.put(breaker.name(), breaker);
+    schedule(breaker);
   }
 
   private Breaker getOrCreate(String name) {
@@ -132,11 +193,22 @@ public final class BreakerRegistry {
     return breaker;
   }
 
-  private void notify(Breaker breaker, Transition transition, long versionBefore) {
+  /** Applies what time decided for one breaker before it is used. */
+  private Breaker due(Breaker breaker, long nowMs) {
+    Transition transition = breaker.tick(nowMs);
     if (transition != null) {
       listener.onTransition(breaker, transition);
-    } else if (breaker.version() != versionBefore) {
-      listener.onCounterChange(breaker);
+    }
+    return breaker;
+  }
+
+  private void schedule(Breaker breaker) {
+    long next = breaker.nextDeadline();
+    if (next == Long.MAX_VALUE) {
+      breaker.queuedDeadline = Long.MAX_VALUE;
+    } else if (next < breaker.queuedDeadline) {
+      breaker.queuedDeadline = next;
+      deadlines.add(new Deadline(next, breaker));
     }
   }
 }

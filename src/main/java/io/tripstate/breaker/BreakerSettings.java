@@ -1,35 +1,212 @@
 package io.tripstate.breaker;
 
-/**
- * The policy of one breaker.
- *
- * @param failureThreshold consecutive failures in {@code closed} that open the breaker; at least 1; default 5
- * @param resetTimeoutMs how long the breaker stays {@code open} before it lets a trial through, in
- *     milliseconds; at least 1; default 30000
- * @param halfOpenMaxCalls trial calls permitted at once in {@code half_open}; at least 1; default 1
- */
-public record BreakerSettings(int failureThreshold, long resetTimeoutMs, int halfOpenMaxCalls) {
+import java.util.Set;
 
-  /** Default of {@link #failureThreshold()}. */
-  public static final int DEFAULT_FAILURE_THRESHOLD = 5;
-  /** Default of {@link #resetTimeoutMs()}. */
-  public static final long DEFAULT_RESET_TIMEOUT_MS = 30_000;
-  /** Default of {@link #halfOpenMaxCalls()}. */
-  public static final int DEFAULT_HALF_OPEN_MAX_CALLS = 1;
+/**
+ * The policy of one breaker. Build one with {@link #builder()}; every field has a documented default.
+ *
+ * @param failureThreshold {@code consecutive} window: consecutive failures that open the breaker; default 5
+ * @param resetTimeoutMs how long the breaker stays open before a trial, ms; default 30000
+ * @param halfOpenMaxCalls trial calls permitted at once in {@code half_open}; default 1
+ * @param successThreshold successful trials that close the breaker; default 1
+ * @param permitTimeoutMs a trial not recorded within this many ms counts as failed; default 60000
+ * @param window how closed judges recent calls; default {@code consecutive}
+ * @param failureRateThreshold {@code count}/{@code time} windows: failure percentage that opens; default 50
+ * @param slowCallRateThreshold {@code count}/{@code time} windows: slow-call percentage that opens; default 100
+ * @param slowCallDurationMs a call whose {@code duration_ms} reaches this is slow; default 60000
+ * @param backoff growth of the open time across reopens; default off (multiplier 1.0)
+ * @param callTimeoutMs the {@code call} action's default timeout, ms; default 10000
+ * @param failureCodes target failure codes below 500 that the {@code call} action counts as failures;
+ *     default none
+ */
+public record BreakerSettings(
+    int failureThreshold,
+    long resetTimeoutMs,
+    int halfOpenMaxCalls,
+    int successThreshold,
+    long permitTimeoutMs,
+    Window window,
+    int failureRateThreshold,
+    int slowCallRateThreshold,
+    long slowCallDurationMs,
+    Backoff backoff,
+    long callTimeoutMs,
+    Set<Integer> failureCodes) {
+
+  /** The largest {@code count} window, and the longest {@code time} window in seconds. */
+  public static final int MAX_WINDOW_SIZE = 10_000;
+
+  /**
+   * The window of a closed breaker.
+   *
+   * @param type {@code consecutive} (default), {@code count} or {@code time}
+   * @param size calls ({@code count}) or seconds ({@code time}); default 100
+   * @param minimumCalls calls needed in the window before a rate can open it; default 100, capped at the
+   *     size of a count window
+   */
+  public record Window(WindowType type, int size, int minimumCalls) {
+    public static final Window DEFAULT = new Window(WindowType.CONSECUTIVE, 100, 100);
+
+    public Window {
+      require(type != null, "window.type must be consecutive, count or time");
+      require(size >= 1 && size <= MAX_WINDOW_SIZE, "window.size must be between 1 and " + MAX_WINDOW_SIZE
+          + ", was " + size);
+      require(minimumCalls >= 1, "window.minimumCalls must be at least 1, was " + minimumCalls);
+      if (type == WindowType.COUNT) {
+        minimumCalls = Math.min(minimumCalls, size);
+      }
+    }
+  }
+
+  /**
+   * Growth of the open time while a dependency stays down.
+   *
+   * @param multiplier each reopen without a close in between multiplies the open time; 1.0 (default) = off
+   * @param maxResetTimeoutMs the open time never exceeds this, ms; default 600000
+   */
+  public record Backoff(double multiplier, long maxResetTimeoutMs) {
+    public static final Backoff OFF = new Backoff(1.0, 600_000);
+
+    public Backoff {
+      require(multiplier >= 1.0 && multiplier <= 1_000, "backoff.multiplier must be between 1.0 and 1000, was "
+          + multiplier);
+      require(maxResetTimeoutMs >= 1, "backoff.maxResetTimeoutMs must be at least 1, was " + maxResetTimeoutMs);
+    }
+  }
 
   /** The settings used when the config names none. */
-  public static final BreakerSettings DEFAULTS =
-      new BreakerSettings(DEFAULT_FAILURE_THRESHOLD, DEFAULT_RESET_TIMEOUT_MS, DEFAULT_HALF_OPEN_MAX_CALLS);
+  public static final BreakerSettings DEFAULTS = builder().build();
 
   public BreakerSettings {
-    if (failureThreshold < 1) {
-      throw new IllegalArgumentException("failureThreshold must be at least 1, was " + failureThreshold);
+    require(failureThreshold >= 1, "failureThreshold must be at least 1, was " + failureThreshold);
+    require(resetTimeoutMs >= 1, "resetTimeoutMs must be at least 1, was " + resetTimeoutMs);
+    require(halfOpenMaxCalls >= 1, "halfOpenMaxCalls must be at least 1, was " + halfOpenMaxCalls);
+    require(successThreshold >= 1, "successThreshold must be at least 1, was " + successThreshold);
+    require(permitTimeoutMs >= 1, "permitTimeoutMs must be at least 1, was " + permitTimeoutMs);
+    require(window != null && backoff != null, "window and backoff are required");
+    require(failureRateThreshold >= 1 && failureRateThreshold <= 100,
+        "failureRateThreshold must be between 1 and 100, was " + failureRateThreshold);
+    require(slowCallRateThreshold >= 1 && slowCallRateThreshold <= 100,
+        "slowCallRateThreshold must be between 1 and 100, was " + slowCallRateThreshold);
+    require(slowCallDurationMs >= 1, "slowCallDurationMs must be at least 1, was " + slowCallDurationMs);
+    require(backoff.multiplier() == 1.0 || backoff.maxResetTimeoutMs() >= resetTimeoutMs,
+        "backoff.maxResetTimeoutMs must be at least resetTimeoutMs (" + resetTimeoutMs + "), was "
+            + backoff.maxResetTimeoutMs());
+    require(callTimeoutMs >= 1, "callTimeoutMs must be at least 1, was " + callTimeoutMs);
+    failureCodes = failureCodes == null ? Set.of() : Set.copyOf(failureCodes);
+  }
+
+  /** The longest open time: {@code backoff.maxResetTimeoutMs} with backoff on, else {@code resetTimeoutMs}. */
+  public long maxOpenTimeoutMs() {
+    return backoff.multiplier() > 1.0 ? backoff.maxResetTimeoutMs() : resetTimeoutMs;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder().failureThreshold(failureThreshold).resetTimeoutMs(resetTimeoutMs)
+        .halfOpenMaxCalls(halfOpenMaxCalls).successThreshold(successThreshold).permitTimeoutMs(permitTimeoutMs)
+        .window(window).failureRateThreshold(failureRateThreshold).slowCallRateThreshold(slowCallRateThreshold)
+        .slowCallDurationMs(slowCallDurationMs).backoff(backoff).callTimeoutMs(callTimeoutMs)
+        .failureCodes(failureCodes);
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
     }
-    if (resetTimeoutMs < 1) {
-      throw new IllegalArgumentException("resetTimeoutMs must be at least 1, was " + resetTimeoutMs);
+  }
+
+  /** Builds {@link BreakerSettings}, starting from the defaults. */
+  public static final class Builder {
+    private int failureThreshold = 5;
+    private long resetTimeoutMs = 30_000;
+    private int halfOpenMaxCalls = 1;
+    private int successThreshold = 1;
+    private long permitTimeoutMs = 60_000;
+    private Window window = Window.DEFAULT;
+    private int failureRateThreshold = 50;
+    private int slowCallRateThreshold = 100;
+    private long slowCallDurationMs = 60_000;
+    private Backoff backoff = Backoff.OFF;
+    private long callTimeoutMs = 10_000;
+    private Set<Integer> failureCodes = Set.of();
+
+    public Builder failureThreshold(int value) {
+      failureThreshold = value;
+      return this;
     }
-    if (halfOpenMaxCalls < 1) {
-      throw new IllegalArgumentException("halfOpenMaxCalls must be at least 1, was " + halfOpenMaxCalls);
+
+    public Builder resetTimeoutMs(long value) {
+      resetTimeoutMs = value;
+      return this;
+    }
+
+    public Builder halfOpenMaxCalls(int value) {
+      halfOpenMaxCalls = value;
+      return this;
+    }
+
+    public Builder successThreshold(int value) {
+      successThreshold = value;
+      return this;
+    }
+
+    public Builder permitTimeoutMs(long value) {
+      permitTimeoutMs = value;
+      return this;
+    }
+
+    public Builder window(Window value) {
+      window = value;
+      return this;
+    }
+
+    public Builder window(WindowType type, int size, int minimumCalls) {
+      return window(new Window(type, size, minimumCalls));
+    }
+
+    public Builder failureRateThreshold(int value) {
+      failureRateThreshold = value;
+      return this;
+    }
+
+    public Builder slowCallRateThreshold(int value) {
+      slowCallRateThreshold = value;
+      return this;
+    }
+
+    public Builder slowCallDurationMs(long value) {
+      slowCallDurationMs = value;
+      return this;
+    }
+
+    public Builder backoff(Backoff value) {
+      backoff = value;
+      return this;
+    }
+
+    public Builder backoff(double multiplier, long maxResetTimeoutMs) {
+      return backoff(new Backoff(multiplier, maxResetTimeoutMs));
+    }
+
+    public Builder callTimeoutMs(long value) {
+      callTimeoutMs = value;
+      return this;
+    }
+
+    public Builder failureCodes(Set<Integer> value) {
+      failureCodes = value;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException naming the field that is out of range */
+    public BreakerSettings build() {
+      return new BreakerSettings(failureThreshold, resetTimeoutMs, halfOpenMaxCalls, successThreshold,
+          permitTimeoutMs, window, failureRateThreshold, slowCallRateThreshold, slowCallDurationMs, backoff,
+          callTimeoutMs, failureCodes);
     }
   }
 }

@@ -12,7 +12,11 @@ public enum BreakerState {
   /** Calls are rejected until the reset timeout has elapsed. */
   OPEN("open"),
   /** A limited number of trial calls decide whether to close or reopen. */
-  HALF_OPEN("half_open");
+  HALF_OPEN("half_open"),
+  /** Forced open by an operator: rejects everything, until {@code reset} or the given duration ends. */
+  FORCED_OPEN("forced_open"),
+  /** Disabled by an operator: permits everything and counts nothing, until {@code reset}. */
+  DISABLED("disabled");
 
   private final String wireName;
 
@@ -39,7 +43,7 @@ public enum BreakerState {
         }
       }
     }
-    throw new IllegalArgumentException("unknown state '" + value + "' (expected closed, open or half_open)");
+    throw new IllegalArgumentException("unknown state '" + value + "' (expected closed, open, half_open, forced_open or disabled)");
   }
 
   @Override

@@ -3,7 +3,9 @@ package io.tripstate.breaker;
 /** The outcome of a call protected by a breaker, as reported by {@code record}. */
 public enum Outcome {
   SUCCESS("success"),
-  FAILURE("failure");
+  FAILURE("failure"),
+  /** Counted nowhere (e.g. a call the client cancelled); a trial permit is released. */
+  IGNORED("ignored");
 
   private final String wireName;
 
@@ -11,7 +13,7 @@ public enum Outcome {
     this.wireName = wireName;
   }
 
-  /** The name used on the event bus: {@code success} or {@code failure}. */
+  /** The name used on the event bus: {@code success}, {@code failure} or {@code ignored}. */
   public String wireName() {
     return wireName;
   }

@@ -6,11 +6,16 @@ package io.tripstate.breaker;
  *
  * @param name the breaker's name
  * @param state its state
- * @param failureCount consecutive failures counted in {@code closed}; kept when it opens
- * @param openedAtMs when it last opened, epoch milliseconds, or {@code null} when closed
+ * @param failureCount {@code consecutive} window: consecutive failures; {@code count}/{@code time}: failures
+ *     in the window; kept when the breaker opens
+ * @param openedAtMs when it last opened, epoch milliseconds, or {@code null} when it is not open
  * @param halfOpenAttempts trial calls currently out in {@code half_open}; 0 otherwise
  * @param version grows with every persisted change (transition or counter change) and survives restarts
  * @param updatedAtMs when the last persisted change happened, epoch milliseconds
+ * @param openTimeoutMs the current open time (grows with backoff), or {@code null} for the configured one
+ * @param forcedUntilMs when a {@code forced_open} ends by itself, or {@code null}
+ * @param halfOpenSuccesses successful trials so far in this half-open period
+ * @param window the counters of a {@code count}/{@code time} window, or {@code null}
  */
 public record Snapshot(
     String name,
@@ -19,7 +24,11 @@ public record Snapshot(
     Long openedAtMs,
     int halfOpenAttempts,
     long version,
-    long updatedAtMs) {
+    long updatedAtMs,
+    Long openTimeoutMs,
+    Long forcedUntilMs,
+    int halfOpenSuccesses,
+    WindowState window) {
 
   public Snapshot {
     if (name == null || state == null) {
@@ -30,8 +39,15 @@ public record Snapshot(
     }
   }
 
+  /** The fields of the first version (and of the older Python service). */
+  public Snapshot(String name, BreakerState state, int failureCount, Long openedAtMs, int halfOpenAttempts,
+      long version, long updatedAtMs) {
+    this(name, state, failureCount, openedAtMs, halfOpenAttempts, version, updatedAtMs, null, null, 0, null);
+  }
+
   /** This snapshot under another version, for a store that rebases local changes over what it holds. */
   public Snapshot withVersion(long newVersion) {
-    return new Snapshot(name, state, failureCount, openedAtMs, halfOpenAttempts, newVersion, updatedAtMs);
+    return new Snapshot(name, state, failureCount, openedAtMs, halfOpenAttempts, newVersion, updatedAtMs,
+        openTimeoutMs, forcedUntilMs, halfOpenSuccesses, window);
   }
 }

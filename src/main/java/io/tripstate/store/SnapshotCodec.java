@@ -22,6 +22,10 @@ public final class SnapshotCodec {
   public static final String HALF_OPEN_ATTEMPTS = "half_open_attempts";
   public static final String VERSION = "version";
   public static final String UPDATED_AT = "updated_at";
+  public static final String OPEN_TIMEOUT_MS = "open_timeout_ms";
+  public static final String FORCED_UNTIL = "forced_until";
+  public static final String HALF_OPEN_SUCCESSES = "half_open_successes";
+  public static final String WINDOW = "window";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Year 5138: a larger time is corrupt, not a date. */
@@ -38,7 +42,11 @@ public final class SnapshotCodec {
         .put(OPENED_AT, snapshot.openedAtMs() == null ? null : seconds(snapshot.openedAtMs()))
         .put(HALF_OPEN_ATTEMPTS, snapshot.halfOpenAttempts())
         .put(VERSION, snapshot.version())
-        .put(UPDATED_AT, seconds(snapshot.updatedAtMs()));
+        .put(UPDATED_AT, seconds(snapshot.updatedAtMs()))
+        .put(OPEN_TIMEOUT_MS, snapshot.openTimeoutMs())
+        .put(FORCED_UNTIL, snapshot.forcedUntilMs() == null ? null : seconds(snapshot.forcedUntilMs()))
+        .put(HALF_OPEN_SUCCESSES, snapshot.halfOpenSuccesses())
+        .put(WINDOW, WindowCodec.toJson(snapshot.window()));
   }
 
   public static String encode(Snapshot snapshot) {
@@ -85,7 +93,13 @@ public final class SnapshotCodec {
       throw new SnapshotFormatException("an open snapshot needs a number in 'opened_at'");
     }
     long updated = updatedAt != null ? updatedAt : openedAt != null ? openedAt : 0L;
-    return new Snapshot(name, state, failureCount, openedAt, attempts, version, updated);
+    JsonNode openTimeout = root.get(OPEN_TIMEOUT_MS);
+    Long openTimeoutMs = openTimeout == null || openTimeout.isNull() ? null : whole(root, OPEN_TIMEOUT_MS, 1,
+        Long.MAX_VALUE);
+    Long forcedUntil = millis(root, FORCED_UNTIL);
+    int successes = (int) whole(root, HALF_OPEN_SUCCESSES, 0, Integer.MAX_VALUE);
+    return new Snapshot(name, state, failureCount, openedAt, attempts, version, updated, openTimeoutMs,
+        forcedUntil, successes, WindowCodec.fromJson(name, root.get(WINDOW)));
   }
 
   private static long whole(JsonNode root, String field, long min, long max) throws SnapshotFormatException {

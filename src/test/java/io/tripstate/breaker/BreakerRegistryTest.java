@@ -22,7 +22,7 @@ class BreakerRegistryTest {
       events.add("counter " + breaker.name());
     }
   };
-  private final Map<String, BreakerSettings> perName = Map.of("fragile", new BreakerSettings(1, 500, 1));
+  private final Map<String, BreakerSettings> perName = Map.of("fragile", BreakerSettings.builder().failureThreshold(1).resetTimeoutMs(500).build());
 
   private BreakerRegistry registry(int max) {
     return new BreakerRegistry(name -> perName.getOrDefault(name, BreakerSettings.DEFAULTS), max, 0, listener);
@@ -33,7 +33,7 @@ class BreakerRegistryTest {
     BreakerRegistry registry = registry(10);
 
     registry.acquire("fragile", NOW);
-    registry.record("sturdy", Outcome.SUCCESS, null, NOW);
+    registry.record("sturdy", Outcome.SUCCESS, null, null, NOW);
 
     assertThat(registry.size()).isEqualTo(2);
     assertThat(registry.get("fragile").settings().failureThreshold()).isEqualTo(1);
@@ -57,10 +57,10 @@ class BreakerRegistryTest {
   void reportsTransitionsAndCounterChangesSeparately() {
     BreakerRegistry registry = registry(10);
 
-    registry.record("x", Outcome.FAILURE, null, NOW);
-    registry.record("x", Outcome.SUCCESS, null, NOW);
-    registry.record("x", Outcome.SUCCESS, null, NOW);
-    registry.record("fragile", Outcome.FAILURE, null, NOW);
+    registry.record("x", Outcome.FAILURE, null, null, NOW);
+    registry.record("x", Outcome.SUCCESS, null, null, NOW);
+    registry.record("x", Outcome.SUCCESS, null, null, NOW);
+    registry.record("fragile", Outcome.FAILURE, null, null, NOW);
 
     assertThat(events).containsExactly("counter x", "counter x", "transition fragile closed->open");
   }
@@ -89,7 +89,7 @@ class BreakerRegistryTest {
   @Test
   void lateMergeKeepsLocalChangesAboveTheStoredVersionAndTakesTheRest() {
     BreakerRegistry registry = registry(10);
-    registry.record("fragile", Outcome.FAILURE, null, NOW);
+    registry.record("fragile", Outcome.FAILURE, null, null, NOW);
     registry.acquire("untouched", NOW);
     Snapshot storedFragile = new Snapshot("fragile", BreakerState.CLOSED, 0, null, 0, 40, NOW - 1000);
     Snapshot storedUntouched = new Snapshot("untouched", BreakerState.OPEN, 5, NOW - 10, 0, 12, NOW - 10);

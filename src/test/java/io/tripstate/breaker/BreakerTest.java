@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The state machine, driven by a clock that the test moves: no sleeps. */
 class BreakerTest {
   private static final long T0 = 1_700_000_000_000L;
-  private final BreakerSettings settings = new BreakerSettings(3, 10_000, 1);
+  private final BreakerSettings settings = BreakerSettings.builder().failureThreshold(3).resetTimeoutMs(10_000).build();
   private long now = T0;
 
   private Breaker breaker(BreakerSettings s) {
@@ -25,7 +25,7 @@ class BreakerTest {
   private Breaker openBreaker() {
     Breaker breaker = breaker(settings);
     for (int i = 0; i < 3; i++) {
-      breaker.record(FAILURE, null, now);
+      breaker.record(FAILURE, null, null, now);
     }
     assertThat(breaker.state()).isEqualTo(OPEN);
     return breaker;
@@ -35,9 +35,9 @@ class BreakerTest {
   void opensAfterThreeConsecutiveFailuresAndKeepsItsFailureCount() {
     Breaker breaker = breaker(settings);
 
-    assertThat(breaker.record(FAILURE, null, now)).isNull();
-    assertThat(breaker.record(FAILURE, null, now)).isNull();
-    Transition transition = breaker.record(FAILURE, null, now);
+    assertThat(breaker.record(FAILURE, null, null, now)).isNull();
+    assertThat(breaker.record(FAILURE, null, null, now)).isNull();
+    Transition transition = breaker.record(FAILURE, null, null, now);
 
     assertThat(transition.from()).isEqualTo(CLOSED);
     assertThat(transition.to()).isEqualTo(OPEN);
@@ -50,12 +50,12 @@ class BreakerTest {
   @Test
   void successResetsTheConsecutiveFailureCount() {
     Breaker breaker = breaker(settings);
-    breaker.record(FAILURE, null, now);
-    breaker.record(FAILURE, null, now);
+    breaker.record(FAILURE, null, null, now);
+    breaker.record(FAILURE, null, null, now);
 
-    breaker.record(SUCCESS, null, now);
-    breaker.record(FAILURE, null, now);
-    breaker.record(FAILURE, null, now);
+    breaker.record(SUCCESS, null, null, now);
+    breaker.record(FAILURE, null, null, now);
+    breaker.record(FAILURE, null, null, now);
 
     assertThat(breaker.state()).isEqualTo(CLOSED);
     assertThat(breaker.snapshot().failureCount()).isEqualTo(2);
@@ -117,8 +117,8 @@ class BreakerTest {
 
   @Test
   void halfOpenPermitsAtMostHalfOpenMaxCallsTrialsAtOnce() {
-    Breaker breaker = new Breaker("payments", new BreakerSettings(1, 1_000, 2), 0);
-    breaker.record(FAILURE, null, now);
+    Breaker breaker = new Breaker("payments", BreakerSettings.builder().failureThreshold(1).resetTimeoutMs(1_000).halfOpenMaxCalls(2).build(), 0);
+    breaker.record(FAILURE, null, null, now);
     now += 1_000;
 
     Decision first = breaker.acquire(now);
@@ -137,7 +137,7 @@ class BreakerTest {
     now += 10_000;
     Decision trial = breaker.acquire(now);
 
-    Transition transition = breaker.record(SUCCESS, trial.permit(), now);
+    Transition transition = breaker.record(SUCCESS, trial.permit(), null, now);
 
     assertThat(transition.to()).isEqualTo(CLOSED);
     assertThat(transition.reason()).isEqualTo("trial_succeeded");
@@ -154,7 +154,7 @@ class BreakerTest {
     Decision trial = breaker.acquire(now);
     now += 250;
 
-    Transition transition = breaker.record(FAILURE, trial.permit(), now);
+    Transition transition = breaker.record(FAILURE, trial.permit(), null, now);
 
     assertThat(transition.to()).isEqualTo(OPEN);
     assertThat(transition.reason()).isEqualTo("trial_failed");
@@ -163,15 +163,18 @@ class BreakerTest {
   }
 
   @Test
-  void outcomeWithAPermitThatIsNoTrialDoesNotDecideHalfOpen() {
+  void outcomeWithAPermitNeverHandedOutIsRejectedAndChangesNothing() {
     Breaker breaker = openBreaker();
     now += 10_000;
     Decision trial = breaker.acquire(now);
+    long version = breaker.version();
 
-    assertThat(breaker.record(SUCCESS, trial.permit() + 1_000, now)).isNull();
+    assertThatThrownBy(() -> breaker.record(SUCCESS, trial.permit() + 1_000, null, now))
+        .isInstanceOf(PermitRejectedException.class).hasMessageContaining("never handed out");
 
     assertThat(breaker.state()).isEqualTo(HALF_OPEN);
     assertThat(breaker.snapshot().halfOpenAttempts()).isEqualTo(1);
+    assertThat(breaker.version()).isEqualTo(version);
   }
 
   @Test
@@ -180,7 +183,7 @@ class BreakerTest {
     now += 10_000;
     breaker.acquire(now);
 
-    Transition transition = breaker.record(FAILURE, null, now);
+    Transition transition = breaker.record(FAILURE, null, null, now);
 
     assertThat(transition.to()).isEqualTo(OPEN);
   }
@@ -190,8 +193,8 @@ class BreakerTest {
     Breaker breaker = openBreaker();
     long version = breaker.version();
 
-    assertThat(breaker.record(FAILURE, null, now)).isNull();
-    assertThat(breaker.record(SUCCESS, null, now)).isNull();
+    assertThat(breaker.record(FAILURE, null, null, now)).isNull();
+    assertThat(breaker.record(SUCCESS, null, null, now)).isNull();
 
     assertThat(breaker.version()).isEqualTo(version);
     assertThat(breaker.state()).isEqualTo(OPEN);
@@ -201,12 +204,18 @@ class BreakerTest {
   @EnumSource(BreakerState.class)
   void resetClosesFromEveryState(BreakerState start) {
     Breaker breaker = breaker(settings);
-    if (start != CLOSED) {
+    if (start == OPEN || start == HALF_OPEN) {
       breaker = openBreaker();
     }
     if (start == HALF_OPEN) {
       now += 10_000;
       breaker.acquire(now);
+    }
+    if (start == BreakerState.FORCED_OPEN) {
+      breaker.forceOpen(null, now);
+    }
+    if (start == BreakerState.DISABLED) {
+      breaker.disable(now);
     }
     long version = breaker.version();
 
@@ -223,15 +232,15 @@ class BreakerTest {
   void versionGrowsWithEveryPersistedChangeAndNotWithPlainSuccesses() {
     Breaker breaker = breaker(settings);
 
-    breaker.record(SUCCESS, null, now);
+    breaker.record(SUCCESS, null, null, now);
     breaker.acquire(now);
     assertThat(breaker.version()).isZero();
-    breaker.record(FAILURE, null, now);
+    breaker.record(FAILURE, null, null, now);
     assertThat(breaker.version()).isEqualTo(1);
-    breaker.record(SUCCESS, null, now);
+    breaker.record(SUCCESS, null, null, now);
     assertThat(breaker.version()).isEqualTo(2);
     now += 5;
-    breaker.record(FAILURE, null, now);
+    breaker.record(FAILURE, null, null, now);
     assertThat(breaker.snapshot().updatedAtMs()).isEqualTo(now);
   }
 
@@ -276,7 +285,7 @@ class BreakerTest {
     Snapshot stored = new Snapshot("payments", CLOSED, 2, null, 0, 4, T0);
 
     Breaker restored = Breaker.restore(stored, settings, 5_000);
-    Transition transition = restored.record(FAILURE, null, now);
+    Transition transition = restored.record(FAILURE, null, null, now);
 
     assertThat(transition).isNotNull();
     assertThat(transition.to()).isEqualTo(OPEN);
@@ -294,8 +303,11 @@ class BreakerTest {
 
   @Test
   void settingsRefuseNonsense() {
-    assertThatThrownBy(() -> new BreakerSettings(0, 1, 1)).hasMessageContaining("failureThreshold");
-    assertThatThrownBy(() -> new BreakerSettings(1, 0, 1)).hasMessageContaining("resetTimeoutMs");
-    assertThatThrownBy(() -> new BreakerSettings(1, 1, 0)).hasMessageContaining("halfOpenMaxCalls");
+    assertThatThrownBy(() -> BreakerSettings.builder().failureThreshold(0).build())
+        .hasMessageContaining("failureThreshold");
+    assertThatThrownBy(() -> BreakerSettings.builder().resetTimeoutMs(0).build())
+        .hasMessageContaining("resetTimeoutMs");
+    assertThatThrownBy(() -> BreakerSettings.builder().halfOpenMaxCalls(0).build())
+        .hasMessageContaining("halfOpenMaxCalls");
   }
 }

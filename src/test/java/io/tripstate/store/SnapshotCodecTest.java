@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Snapshot;
+import io.tripstate.breaker.WindowState;
+import io.tripstate.breaker.WindowType;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The stored snapshot JSON (issue 2, sections 3 and 4), including the older Python service's form. */
 class SnapshotCodecTest {
@@ -84,11 +88,56 @@ class SnapshotCodecTest {
     assertThat(json.getLong("version")).isEqualTo(9L);
     assertThat(json.getDouble("updated_at")).isEqualTo(1_698_765_440.007);
     assertThat(json.fieldNames()).containsExactlyInAnyOrder("name", "state", "failure_count", "opened_at",
-        "half_open_attempts", "version", "updated_at");
+        "half_open_attempts", "version", "updated_at", "open_timeout_ms", "forced_until", "half_open_successes",
+        "window");
+  }
+
+  @Test
+  void roundTripsThePolicyFieldsAndBothKindsOfWindow() {
+    // Given snapshots with an open time, a forced-open end and count and time windows
+    WindowState count = new WindowState(WindowType.COUNT, 5, "sfSF", List.of());
+    WindowState time = new WindowState(WindowType.TIME, 60, "", List.of(new long[] {1_698_765_400L, 3, 1, 0},
+        new long[] {1_698_765_430L, 2, 2, 1}));
+    Snapshot withCount = new Snapshot("a", BreakerState.FORCED_OPEN, 2, null, 0, 4, UPDATED_MS, 4_000L,
+        UPDATED_MS + 30_000, 1, count);
+    Snapshot withTime = new Snapshot("b", BreakerState.CLOSED, 3, null, 0, 5, UPDATED_MS, null, null, 0, time);
+
+    // When encoded and decoded
+    Snapshot countBack = decode("a", SnapshotCodec.encode(withCount));
+    Snapshot timeBack = decode("b", SnapshotCodec.encode(withTime));
+
+    // Then every field comes back
+    assertThat(countBack.openTimeoutMs()).isEqualTo(4_000L);
+    assertThat(countBack.forcedUntilMs()).isEqualTo(UPDATED_MS + 30_000);
+    assertThat(countBack.halfOpenSuccesses()).isEqualTo(1);
+    assertThat(countBack.window().outcomes()).isEqualTo("sfSF");
+    assertThat(timeBack.window().type()).isEqualTo(WindowType.TIME);
+    assertThat(timeBack.window().buckets()).hasSize(2);
+    assertThat(timeBack.window().buckets().get(1)).containsExactly(1_698_765_430L, 2, 2, 1);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"{\"type\": \"count\", \"size\": 2, \"outcomes\": \"sfs\"}",
+      "{\"type\": \"count\", \"size\": 5, \"outcomes\": \"xyz\"}",
+      "{\"type\": \"time\", \"size\": 5, \"buckets\": [[1, 1, 2, 0]]}",
+      "{\"type\": \"sliding\", \"size\": 5}", "[1, 2]", "\"count\""})
+  void dropsAnUnreadableWindowButKeepsTheRestOfTheSnapshot(String window) {
+    // Given an open snapshot whose window is corrupt
+    String json = "{\"state\": \"open\", \"failure_count\": 4, \"opened_at\": 1698765432.0, \"window\": "
+        + window + "}";
+
+    // When decoded
+    Snapshot snapshot = decode("x", json);
+
+    // Then the state survives and the window starts empty
+    assertThat(snapshot.state()).isEqualTo(BreakerState.OPEN);
+    assertThat(snapshot.failureCount()).isEqualTo(4);
+    assertThat(snapshot.window()).isNull();
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource({"CLOSED, closed", "OPEN, open", "HALF_OPEN, half_open"})
+  @CsvSource({"CLOSED, closed", "OPEN, open", "HALF_OPEN, half_open", "FORCED_OPEN, forced_open",
+      "DISABLED, disabled"})
   void writesStatesByTheirSnakeCaseName(BreakerState state, String wireName) {
     // Given a snapshot in a state
     Long openedAt = state == BreakerState.CLOSED ? null : OPENED_MS;
@@ -200,5 +249,13 @@ class SnapshotCodecTest {
     // Then it fails with a SnapshotFormatException (nothing else escapes) whose message names the problem
     assertThat(error).as("%s must be rejected", what).isNotNull();
     assertThat(error.getMessage()).contains(named);
+  }
+
+  private static Snapshot decode(String name, String json) {
+    try {
+      return SnapshotCodec.decode(name, json);
+    } catch (SnapshotFormatException e) {
+      throw new AssertionError("expected a readable snapshot: " + e.getMessage(), e);
+    }
   }
 }

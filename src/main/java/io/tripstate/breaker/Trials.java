@@ -1,0 +1,86 @@
+package io.tripstate.breaker;
+
+import java.util.Arrays;
+
+/**
+ * The trial permits of a half-open breaker: those out now, with when they were granted, and a ring of
+ * recently finished ones (recorded or expired), so that a permit used twice or too late is recognised.
+ */
+final class Trials {
+  private static final int FINISHED = 64;
+
+  private long[] permits = new long[1];
+  private long[] grantedAt = new long[1];
+  private int count;
+  private final long[] finished = new long[FINISHED];
+  private int finishedNext;
+
+  Trials() {
+    Arrays.fill(finished, -1);
+  }
+
+  int count() {
+    return count;
+  }
+
+  void grant(long permit, long nowMs) {
+    if (permits.length == count) {
+      permits = Arrays.copyOf(permits, count * 2);
+      grantedAt = Arrays.copyOf(grantedAt, count * 2);
+    }
+    permits[count] = permit;
+    grantedAt[count] = nowMs;
+    count++;
+  }
+
+  /** Index of an outstanding permit, or -1. */
+  int indexOf(long permit) {
+    for (int i = 0; i < count; i++) {
+      if (permits[i] == permit) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  boolean recentlyFinished(long permit) {
+    for (long p : finished) {
+      if (p == permit) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes the trial at {@code index} and remembers it as finished. */
+  void finish(int index) {
+    remember(permits[index]);
+    System.arraycopy(permits, index + 1, permits, index, count - index - 1);
+    System.arraycopy(grantedAt, index + 1, grantedAt, index, count - index - 1);
+    count--;
+  }
+
+  /** The earliest grant time, or {@code Long.MAX_VALUE} when none is out. */
+  long oldestGrant() {
+    long oldest = Long.MAX_VALUE;
+    for (int i = 0; i < count; i++) {
+      oldest = Math.min(oldest, grantedAt[i]);
+    }
+    return oldest;
+  }
+
+  /** Forgets every outstanding trial; with {@code finished}, they count as finished (their records get 409). */
+  void clear(boolean finishedToo) {
+    if (finishedToo) {
+      for (int i = 0; i < count; i++) {
+        remember(permits[i]);
+      }
+    }
+    count = 0;
+  }
+
+  private void remember(long permit) {
+    finished[finishedNext] = permit;
+    finishedNext = (finishedNext + 1) % FINISHED;
+  }
+}
