@@ -3,9 +3,11 @@ package io.tripstate;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.config.TripstateConfig;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -13,7 +15,7 @@ import java.util.function.Supplier;
 
 /**
  * A typed client of the {@link BreakerVerticle}'s event-bus API. Failures of the API arrive as
- * {@code ReplyException}s with the API's codes (400, 404, 429).
+ * {@code ReplyException}s with the API's codes (400, 404, 409, 429; 503 and 504 from {@code call}).
  *
  * <pre>{@code
  * BreakerClient breakers = BreakerClient.create(vertx);
@@ -23,6 +25,9 @@ import java.util.function.Supplier;
  */
 public final class BreakerClient {
   private static final Logger LOG = System.getLogger(BreakerClient.class.getName());
+
+  /** The {@code callTimeoutMs} default, used to bound the wait for a {@code call} without a timeout. */
+  private static final long DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final String address;
@@ -84,6 +89,47 @@ public final class BreakerClient {
     return request("reset", new JsonObject().put("name", name));
   }
 
+  /**
+   * Forces a breaker open (creating it when new): it rejects everything until {@link #reset(String)}, or
+   * until {@code durationMs} elapsed when given (then it goes half-open). Resolves to its snapshot.
+   */
+  public Future<JsonObject> forceOpen(String name, Long durationMs) {
+    JsonObject body = new JsonObject().put("name", name);
+    if (durationMs != null) {
+      body.put("duration_ms", durationMs);
+    }
+    return request("force_open", body);
+  }
+
+  /** Disables a breaker (creating it when new): it permits everything and counts nothing until reset. */
+  public Future<JsonObject> disable(String name) {
+    return request("disable", new JsonObject().put("name", name));
+  }
+
+  /**
+   * Sends {@code body} to {@code address} under the breaker and resolves to the target's reply (body and
+   * headers). Fails with a {@code ReplyException}: 503 when the breaker rejects the call or no handler
+   * listens, 504 when the target does not reply within {@code timeoutMs} (or the breaker's
+   * {@code callTimeoutMs}), or the target's own failure code.
+   *
+   * @param headers sent to the target with the body; may be {@code null}
+   */
+  public Future<Message<Object>> call(String name, String address, Object body, Long timeoutMs,
+      MultiMap headers) {
+    JsonObject request = new JsonObject().put("name", name).put("address", address).put("body", body);
+    if (timeoutMs != null) {
+      request.put("timeout_ms", timeoutMs);
+    }
+    DeliveryOptions options = new DeliveryOptions(delivery).addHeader("action", "call");
+    if (headers != null) {
+      headers.forEach(options::addHeader);
+    }
+    // The verticle's own wait is bounded by the call timeout; ours must outlast it.
+    long callTimeout = timeoutMs != null ? timeoutMs : DEFAULT_CALL_TIMEOUT_MS;
+    options.setSendTimeout(Math.max(delivery.getSendTimeout(), callTimeout + 5_000));
+    return vertx.eventBus().request(this.address, request, options);
+  }
+
   /** {@code {"status": "UP", "persistence": "UP" | "DOWN" | "DISABLED"}} (an addition to the four actions). */
   public Future<JsonObject> health() {
     return request("health", new JsonObject());
@@ -113,10 +159,16 @@ public final class BreakerClient {
       return result.andThen(outcome -> {
         long durationMs = (System.nanoTime() - started) / 1_000_000;
         Outcome recorded = outcome.succeeded() ? Outcome.SUCCESS : Outcome.FAILURE;
-        record(name, recorded, permit.permit(), durationMs).onFailure(e -> LOG.log(Level.WARNING,
-            "Breaker ''{0}'': recording a {1} failed: {2}", name, recorded.wireName(), e.toString()));
+        record(name, recorded, permit.permit(), durationMs).onFailure(e -> LOG.log(
+            conflict(e) ? Level.DEBUG : Level.WARNING, "Breaker ''{0}'': recording a {1} failed: {2}", name,
+            recorded.wireName(), e.toString()));
       });
     });
+  }
+
+  /** A 409: the trial expired before its outcome arrived, so the breaker already counted it as failed. */
+  private static boolean conflict(Throwable e) {
+    return e instanceof ReplyException reply && reply.failureCode() == 409;
   }
 
   private Future<JsonObject> request(String action, JsonObject body) {

@@ -62,7 +62,7 @@ public class BreakerVerticle extends VerticleBase {
     persistence = createPersistence();
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), persistence);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
-    api = new BreakerApi(vertx.eventBus(), config.address(), registry, persistence, clock);
+    api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock);
     return persistence.start(registry)
         .compose(v -> api.listen())
         .compose(v -> listenHttp())

@@ -5,10 +5,14 @@ public enum Action {
   ACQUIRE("acquire"),
   RECORD("record"),
   STATUS("status"),
-  RESET("reset");
+  RESET("reset"),
+  FORCE_OPEN("force_open"),
+  DISABLE("disable"),
+  CALL("call");
 
   /** The header that names the action (the Vert.x service-proxy convention). */
   public static final String HEADER = "action";
+  private static final String LIST = "acquire, record, status, reset, force_open, disable, call";
 
   private final String wireName;
 
@@ -23,7 +27,7 @@ public enum Action {
   /** Parses the header; fails with a 400 that lists the known actions. */
   static Action parse(String header) {
     if (header == null) {
-      throw new ApiException(ApiError.BAD_REQUEST, "missing 'action' header (one of acquire, record, status, reset)");
+      throw new ApiException(ApiError.BAD_REQUEST, "missing 'action' header (one of " + LIST + ")");
     }
     for (Action action : values()) {
       if (action.wireName.equals(header)) {
@@ -31,7 +35,7 @@ public enum Action {
       }
     }
     throw new ApiException(ApiError.BAD_REQUEST,
-        "unknown action '" + clip(header) + "' (one of acquire, record, status, reset)");
+        "unknown action '" + clip(header) + "' (one of " + LIST + ")");
   }
 
   /** Echoes at most 64 characters of user input into an error message. */

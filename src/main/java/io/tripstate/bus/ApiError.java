@@ -9,10 +9,16 @@ public enum ApiError {
   BAD_REQUEST(400),
   /** {@code status} or {@code reset} of a name that does not exist. */
   NOT_FOUND(404),
+  /** {@code record} with a permit that is unknown, already used or expired; nothing changed. */
+  CONFLICT(409),
   /** A new name would exceed {@code maxBreakers}. */
   TOO_MANY_BREAKERS(429),
   /** A bug: the request could not be handled. Logged with its stack trace. */
-  INTERNAL(500);
+  INTERNAL(500),
+  /** {@code call}: the breaker rejected the call, or no handler listens at the target address. */
+  UNAVAILABLE(503),
+  /** {@code call}: the target did not reply within the timeout. */
+  TIMEOUT(504);
 
   private final int code;
 

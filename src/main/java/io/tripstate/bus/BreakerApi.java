@@ -4,9 +4,11 @@ import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
+import io.tripstate.breaker.PermitRejectedException;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -34,46 +36,61 @@ public final class BreakerApi {
   private final BreakerRegistry registry;
   private final Persistence persistence;
   private final Clock clock;
+  private final DeadlineTimer deadlines;
+  private final CallAction calls;
   private MessageConsumer<Object> consumer;
 
-  public BreakerApi(EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
+  public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
       Clock clock) {
     this.eventBus = eventBus;
     this.address = address;
     this.registry = registry;
     this.persistence = persistence;
     this.clock = clock;
+    this.deadlines = new DeadlineTimer(vertx, registry, clock);
+    this.calls = new CallAction(eventBus, registry, clock, deadlines::rearm);
   }
 
-  /** Registers the consumer; completes when it is registered. */
+  /** Registers the consumer and arms the timer of restored deadlines; completes when registered. */
   public Future<Void> listen() {
+    deadlines.rearm();
     consumer = eventBus.consumer(address, this::handle);
     return consumer.completion();
   }
 
   public Future<Void> close() {
+    deadlines.close();
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   void handle(Message<Object> message) {
     try {
-      message.reply(dispatch(message.headers().get(Action.HEADER), message.body()));
+      JsonObject reply = dispatch(message);
+      if (reply != null) {
+        message.reply(reply);
+      }
     } catch (ApiException e) {
       message.fail(e.error().code(), e.getMessage());
+    } catch (PermitRejectedException e) {
+      message.fail(ApiError.CONFLICT.code(), e.getMessage());
     } catch (BreakerRegistry.LimitExceededException e) {
       message.fail(ApiError.TOO_MANY_BREAKERS.code(), e.getMessage());
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "Request on ''" + address + "'' failed unexpectedly", e);
       message.fail(ApiError.INTERNAL.code(), "internal error: " + e);
+    } finally {
+      deadlines.rearm();
     }
   }
 
-  private JsonObject dispatch(String actionHeader, Object rawBody) {
+  /** Handles one request; returns the reply, or {@code null} when the action replies by itself. */
+  private JsonObject dispatch(Message<Object> message) {
+    String actionHeader = message.headers().get(Action.HEADER);
     if (HEALTH_ACTION.equals(actionHeader)) {
       return new JsonObject().put("status", "UP").put("persistence", persistence.health());
     }
     Action action = Action.parse(actionHeader);
-    JsonObject body = Requests.body(rawBody);
+    JsonObject body = Requests.body(message.body());
     long now = clock.millis();
     switch (action) {
       case ACQUIRE:
@@ -81,17 +98,30 @@ public final class BreakerApi {
       case RECORD: {
         String name = Requests.name(body);
         Long permit = Requests.permit(body);
-        Requests.durationMs(body);
-        Breaker breaker = registry.record(name, Requests.outcome(body), permit, now);
+        Double durationMs = Requests.durationMs(body);
+        Breaker breaker = registry.record(name, Requests.outcome(body), permit, durationMs, now);
         return new JsonObject().put("name", name).put("state", breaker.state().wireName());
       }
       case STATUS:
-        return body.containsKey("name") ? snapshot(existing(Requests.name(body)), now) : statusAll(now);
+        if (body.containsKey("name")) {
+          return snapshot(existing(Requests.name(body), now), now);
+        }
+        registry.advance(now);
+        return statusAll(now);
       case RESET: {
         String name = Requests.name(body);
-        existing(name);
+        existing(name, now);
         return snapshot(registry.reset(name, now), now);
       }
+      case FORCE_OPEN: {
+        String name = Requests.name(body);
+        return snapshot(registry.forceOpen(name, Requests.positiveMillis(body, "duration_ms"), now), now);
+      }
+      case DISABLE:
+        return snapshot(registry.disable(Requests.name(body), now), now);
+      case CALL:
+        calls.handle(message, body);
+        return null;
       default:
         throw new IllegalStateException("unhandled action " + action);
     }
@@ -108,8 +138,8 @@ public final class BreakerApi {
         : reply.put("retry_after_ms", decision.retryAfterMs());
   }
 
-  private Breaker existing(String name) {
-    Breaker breaker = registry.get(name);
+  private Breaker existing(String name, long now) {
+    Breaker breaker = registry.get(name, now);
     if (breaker == null) {
       throw new ApiException(ApiError.NOT_FOUND, "no breaker named '" + name + "'");
     }
@@ -126,10 +156,10 @@ public final class BreakerApi {
     return new JsonObject().put("breakers", list).put("persistence", persistence.status());
   }
 
-  /** A snapshot with live fields: {@code retry_after_ms} while open. */
+  /** A snapshot with live fields: {@code retry_after_ms} while open or forced open. */
   private static JsonObject snapshot(Breaker breaker, long now) {
     JsonObject json = SnapshotCodec.toJson(breaker.snapshot());
-    if (breaker.state() == BreakerState.OPEN) {
+    if (breaker.state() == BreakerState.OPEN || breaker.state() == BreakerState.FORCED_OPEN) {
       json.put("retry_after_ms", breaker.retryAfterMs(now));
     }
     return json;

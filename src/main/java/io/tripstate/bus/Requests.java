@@ -37,7 +37,8 @@ final class Requests {
     Outcome outcome = value instanceof String text ? Outcome.fromWire(text) : null;
     if (outcome == null) {
       String shown = value == null ? "missing" : value instanceof String s ? "'" + Action.clip(s) + "'" : typeOf(value);
-      throw new ApiException(ApiError.BAD_REQUEST, "'outcome' must be \"success\" or \"failure\", was " + shown);
+      throw new ApiException(ApiError.BAD_REQUEST,
+          "'outcome' must be \"success\", \"failure\" or \"ignored\", was " + shown);
     }
     return outcome;
   }
@@ -70,6 +71,30 @@ final class Requests {
     }
     throw new ApiException(ApiError.BAD_REQUEST, "'duration_ms' must be a number of milliseconds >= 0, was "
         + (value instanceof Number ? value : typeOf(value)));
+  }
+
+  /** An optional positive whole number of milliseconds ({@code duration_ms} of force_open, {@code timeout_ms}). */
+  static Long positiveMillis(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Number number && number.doubleValue() >= 1 && number.doubleValue() <= 1e12
+        && number.doubleValue() == Math.rint(number.doubleValue())) {
+      return number.longValue();
+    }
+    throw new ApiException(ApiError.BAD_REQUEST, "'" + field + "' must be a whole number of milliseconds >= 1, was "
+        + (value instanceof Number ? value : typeOf(value)));
+  }
+
+  /** The {@code address} of a call: a non-empty string. */
+  static String address(JsonObject body) {
+    Object value = body.getValue("address");
+    if (value instanceof String address && !address.isBlank()) {
+      return address;
+    }
+    throw new ApiException(ApiError.BAD_REQUEST, "'address' must be a non-empty string, was "
+        + (value == null ? "missing" : typeOf(value)));
   }
 
   private static String typeOf(Object value) {

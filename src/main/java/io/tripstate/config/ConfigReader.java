@@ -1,6 +1,8 @@
 package io.tripstate.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -58,12 +60,38 @@ final class ConfigReader {
     if (value == null) {
       return defaultValue;
     }
-    if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
-      throw new ConfigException(key(key), value, "must be a whole number");
+    return whole(key(key), value, min, max);
+  }
+
+  /** A number that may be a fraction, such as {@code 1.5}. */
+  double decimal(String key, double defaultValue, double min, double max) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return defaultValue;
     }
-    long result = number.longValue();
-    if (result < min || result > max) {
+    if (!(value instanceof Number number)) {
+      throw new ConfigException(key(key), value, "must be a number");
+    }
+    double result = number.doubleValue();
+    // Written so that NaN fails too.
+    if (!(result >= min && result <= max)) {
       throw new ConfigException(key(key), value, "must be between " + min + " and " + max);
+    }
+    return result;
+  }
+
+  /** An array of whole numbers; a wrong element is named by its index, e.g. {@code failureCodes[1]}. */
+  Set<Integer> wholeNumbers(String key, Set<Integer> defaultValue, int min, int max) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new ConfigException(key(key), value, "must be an array of whole numbers, e.g. [429]");
+    }
+    Set<Integer> result = new HashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      result.add((int) whole(key(key) + "[" + i + "]", array.getValue(i), min, max));
     }
     return result;
   }
@@ -83,5 +111,16 @@ final class ConfigReader {
 
   String key(String key) {
     return path.isEmpty() ? key : path + "." + key;
+  }
+
+  private static long whole(String fullKey, Object value, long min, long max) {
+    if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
+      throw new ConfigException(fullKey, value, "must be a whole number");
+    }
+    long result = number.longValue();
+    if (result < min || result > max) {
+      throw new ConfigException(fullKey, value, "must be between " + min + " and " + max);
+    }
+    return result;
   }
 }

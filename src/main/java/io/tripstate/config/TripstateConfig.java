@@ -31,7 +31,6 @@ public final class TripstateConfig {
       Set.of("address", "transitionsAddress", "maxBreakers", "redis", "persistence", "http", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs");
-  private static final Set<String> BREAKER_KEYS = Set.of("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
 
   private final String address;
   private final String transitionsAddress;
@@ -52,11 +51,17 @@ public final class TripstateConfig {
     redisOptions = redisOptions(redis, redisUrl);
     persistence = PersistenceConfig.from(root.section("persistence"));
     http = HttpConfig.from(root.section("http"));
-    defaults = settings(root.section("defaults"), BreakerSettings.DEFAULTS);
+    ConfigReader defaultsSection = root.section("defaults");
+    defaults = BreakerSettingsReader.read(defaultsSection, BreakerSettings.DEFAULTS);
     perBreaker = new HashMap<>();
     ConfigReader breakers = root.section("breakers");
     for (String name : breakers.raw().fieldNames()) {
-      perBreaker.put(name, settings(breakers.section(name), defaults));
+      // Merged as JSON, field by field and into window and backoff too, rather than over the built
+      // defaults: a count window caps minimumCalls at its size, and a breaker with a larger window must
+      // not inherit that cap.
+      JsonObject merged = defaultsSection.raw().copy().mergeIn(breakers.section(name).raw(), true);
+      perBreaker.put(name, BreakerSettingsReader.read(new ConfigReader(merged, breakers.key(name)),
+          BreakerSettings.DEFAULTS));
     }
   }
 
@@ -76,10 +81,10 @@ public final class TripstateConfig {
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
         "type", "preferredProtocolVersion", "tracingPolicy"));
     root.section("redis").unknownKeys(redisKeys, report);
-    root.section("defaults").unknownKeys(BREAKER_KEYS, report);
+    BreakerSettingsReader.unknownKeys(root.section("defaults"), report);
     ConfigReader breakers = root.section("breakers");
     for (String name : breakers.raw().fieldNames()) {
-      breakers.section(name).unknownKeys(BREAKER_KEYS, report);
+      BreakerSettingsReader.unknownKeys(breakers.section(name), report);
     }
   }
 
@@ -157,12 +162,5 @@ public final class TripstateConfig {
       }
     }
     return options;
-  }
-
-  private static BreakerSettings settings(ConfigReader section, BreakerSettings base) {
-    return new BreakerSettings(
-        (int) section.number("failureThreshold", base.failureThreshold(), 1, 1_000_000),
-        section.number("resetTimeoutMs", base.resetTimeoutMs(), 1, 365L * 86_400_000L),
-        (int) section.number("halfOpenMaxCalls", base.halfOpenMaxCalls(), 1, 10_000));
   }
 }

@@ -5,19 +5,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tripstate.breaker.BreakerSettings;
+import io.tripstate.breaker.WindowType;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The deployment config (issue 2, section 6): defaults, per-breaker overrides, validation, Redis options. */
+/**
+ * The deployment config (issue 2, section 6): defaults, per-breaker overrides, validation, Redis options; and
+ * the breaker policy keys of issue 3.
+ */
 class TripstateConfigTest {
+  /** Every per-breaker key, as a dotted path under {@code defaults} or {@code breakers.{name}}. */
+  private static final List<String> BREAKER_KEYS = List.of("failureThreshold", "resetTimeoutMs",
+      "halfOpenMaxCalls", "successThreshold", "permitTimeoutMs", "window.type", "window.size",
+      "window.minimumCalls", "failureRateThreshold", "slowCallRateThreshold", "slowCallDurationMs",
+      "backoff.multiplier", "backoff.maxResetTimeoutMs", "callTimeoutMs", "failureCodes");
 
   @Test
   void anEmptyConfigGivesTheDocumentedDefaultForEveryKey() {
@@ -40,7 +50,7 @@ class TripstateConfigTest {
     assertThat(persistence.counterFlushMs()).isEqualTo(1_000);
     assertThat(config.http().host()).isEqualTo("127.0.0.1");
     assertThat(config.http().port()).as("no HTTP unless a port is configured").isNull();
-    assertThat(config.settingsFor("any-breaker")).isEqualTo(new BreakerSettings(5, 30_000, 1));
+    assertThat(config.settingsFor("any-breaker")).isEqualTo(breaker(5, 30_000, 1));
     assertThat(config.redisOptions().getEndpoints()).containsExactly(TripstateConfig.DEFAULT_REDIS_URL);
   }
 
@@ -109,7 +119,7 @@ class TripstateConfigTest {
             PersistenceConfig::restoreTimeoutMs, PersistenceConfig::counterFlushMs)
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
     assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0));
-    assertThat(config.settingsFor("any")).isEqualTo(new BreakerSettings(3, 5_000, 2));
+    assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
   }
 
   @Test
@@ -125,9 +135,9 @@ class TripstateConfigTest {
     TripstateConfig config = TripstateConfig.from(json);
 
     // Then each breaker takes its own fields, and the others from `defaults` (not from the built-in defaults)
-    assertThat(config.settingsFor("payments")).isEqualTo(new BreakerSettings(7, 1_000, 3));
-    assertThat(config.settingsFor("search")).isEqualTo(new BreakerSettings(2, 60_000, 1));
-    assertThat(config.settingsFor("unlisted")).isEqualTo(new BreakerSettings(7, 1_000, 1));
+    assertThat(config.settingsFor("payments")).isEqualTo(breaker(7, 1_000, 3));
+    assertThat(config.settingsFor("search")).isEqualTo(breaker(2, 60_000, 1));
+    assertThat(config.settingsFor("unlisted")).isEqualTo(breaker(7, 1_000, 1));
   }
 
   @Test
@@ -141,7 +151,7 @@ class TripstateConfigTest {
     TripstateConfig config = TripstateConfig.from(json);
 
     // Then it gets the configured defaults
-    assertThat(config.settingsFor("payments")).isEqualTo(new BreakerSettings(5, 30_000, 4));
+    assertThat(config.settingsFor("payments")).isEqualTo(breaker(5, 30_000, 4));
   }
 
   @ParameterizedTest(name = "{1} = {2}")
@@ -315,5 +325,228 @@ class TripstateConfigTest {
     // Then none is reported, and the same config is valid
     assertThat(reported).isEmpty();
     assertThat(TripstateConfig.from(json).settingsFor("payments").failureThreshold()).isEqualTo(3);
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      failureThreshold          | 5
+      resetTimeoutMs            | 30000
+      halfOpenMaxCalls          | 1
+      successThreshold          | 1
+      permitTimeoutMs           | 60000
+      window.type               | consecutive
+      window.size               | 100
+      window.minimumCalls       | 100
+      failureRateThreshold      | 50
+      slowCallRateThreshold     | 100
+      slowCallDurationMs        | 60000
+      backoff.multiplier        | 1.0
+      backoff.maxResetTimeoutMs | 600000
+      callTimeoutMs             | 10000
+      failureCodes              | []
+      """)
+  void everyBreakerKeyHasItsDocumentedDefault(String key, String expected) {
+    // Given a config without `defaults` or `breakers`
+
+    // When it is read
+    BreakerSettings settings = TripstateConfig.from(new JsonObject()).settingsFor("any");
+
+    // Then the key has its documented default, the same as the pure breaker's
+    assertThat(field(settings, key)).isEqualTo(expected);
+    assertThat(field(BreakerSettings.DEFAULTS, key)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0}: payments {1}, unlisted {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      failureThreshold          | 7          | 7
+      resetTimeoutMs            | 5000       | 30000
+      halfOpenMaxCalls          | 3          | 1
+      successThreshold          | 2          | 2
+      permitTimeoutMs           | 15000      | 60000
+      window.type               | count      | count
+      window.size               | 200        | 50
+      window.minimumCalls       | 20         | 20
+      failureRateThreshold      | 25         | 50
+      slowCallRateThreshold     | 80         | 100
+      slowCallDurationMs        | 2000       | 2000
+      backoff.multiplier        | 1.5        | 2.0
+      backoff.maxResetTimeoutMs | 120000     | 120000
+      callTimeoutMs             | 3000       | 10000
+      failureCodes              | [408, 429] | [429]
+      """)
+  void aBreakerSectionOverridesDefaultsFieldByFieldInsideWindowAndBackoffToo(String key, String payments,
+      String unlisted) {
+    // Given defaults that set some keys, and a breaker section that overrides others, some inside nested objects
+    JsonObject json = new JsonObject("""
+        {"defaults": {"failureThreshold": 7, "successThreshold": 2, "slowCallDurationMs": 2000,
+                      "window": {"type": "count", "size": 50, "minimumCalls": 20},
+                      "backoff": {"multiplier": 2.0, "maxResetTimeoutMs": 120000}, "failureCodes": [429]},
+         "breakers": {"payments": {"resetTimeoutMs": 5000, "halfOpenMaxCalls": 3, "permitTimeoutMs": 15000,
+                                   "window": {"size": 200}, "failureRateThreshold": 25,
+                                   "slowCallRateThreshold": 80, "backoff": {"multiplier": 1.5},
+                                   "callTimeoutMs": 3000, "failureCodes": [408, 429]}}}
+        """);
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+
+    // Then the breaker takes its own fields, the rest from `defaults` (nested fields one by one), and an
+    // unlisted breaker takes `defaults`, the rest built in
+    assertThat(field(config.settingsFor("payments"), key)).isEqualTo(payments);
+    assertThat(field(config.settingsFor("unlisted"), key)).isEqualTo(unlisted);
+  }
+
+  @Test
+  void aBreakerWithALargerCountWindowDoesNotInheritTheMinimumCallsCapOfTheDefaultsWindow() {
+    // Given default count windows of 10 calls (minimumCalls, 100 by default, is capped at 10 there)
+    JsonObject json = new JsonObject("""
+        {"defaults": {"window": {"type": "count", "size": 10}},
+         "breakers": {"payments": {"window": {"size": 500}}}}
+        """);
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+
+    // Then the breaker with 500 calls gets the configured minimumCalls (the default 100), not the cap
+    assertThat(config.settingsFor("any").window()).isEqualTo(new BreakerSettings.Window(WindowType.COUNT, 10, 10));
+    assertThat(config.settingsFor("payments").window())
+        .isEqualTo(new BreakerSettings.Window(WindowType.COUNT, 500, 100));
+  }
+
+  @ParameterizedTest(name = "{1} = {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      {"defaults": {"window": {"type": "sliding"}}} | defaults.window.type | sliding
+      {"breakers": {"payments": {"window": {"type": "sliding"}}}} | breakers.payments.window.type | sliding
+      {"defaults": {"window": {"type": 3}}} | defaults.window.type | 3
+      {"defaults": {"window": {"size": 0}}} | defaults.window.size | 0
+      {"breakers": {"payments": {"window": {"size": 10001}}}} | breakers.payments.window.size | 10001
+      {"defaults": {"window": {"minimumCalls": 0}}} | defaults.window.minimumCalls | 0
+      {"defaults": {"window": "count"}} | defaults.window | count
+      {"defaults": {"failureRateThreshold": 101}} | defaults.failureRateThreshold | 101
+      {"breakers": {"payments": {"failureRateThreshold": 0}}} | breakers.payments.failureRateThreshold | 0
+      {"defaults": {"slowCallRateThreshold": 101}} | defaults.slowCallRateThreshold | 101
+      {"defaults": {"slowCallDurationMs": 0}} | defaults.slowCallDurationMs | 0
+      {"defaults": {"successThreshold": 0}} | defaults.successThreshold | 0
+      {"defaults": {"permitTimeoutMs": -1}} | defaults.permitTimeoutMs | -1
+      {"defaults": {"callTimeoutMs": 0}} | defaults.callTimeoutMs | 0
+      {"defaults": {"backoff": {"multiplier": 0.5}}} | defaults.backoff.multiplier | 0.5
+      {"breakers": {"payments": {"backoff": {"multiplier": "2"}}}} | breakers.payments.backoff.multiplier | 2
+      {"defaults": {"backoff": {"maxResetTimeoutMs": 0}}} | defaults.backoff.maxResetTimeoutMs | 0
+      {"defaults": {"backoff": 2}} | defaults.backoff | 2
+      {"breakers": {"payments": {"backoff": {"multiplier": 2, "maxResetTimeoutMs": 1000}}}} | breakers.payments.backoff.maxResetTimeoutMs | 1000
+      {"defaults": {"backoff": {"multiplier": 2, "maxResetTimeoutMs": 60000}}, "breakers": {"payments": {"resetTimeoutMs": 120000}}} | breakers.payments.backoff.maxResetTimeoutMs | 60000
+      {"defaults": {"failureCodes": ["x"]}} | defaults.failureCodes[0] | x
+      {"breakers": {"payments": {"failureCodes": [429, 2.5]}}} | breakers.payments.failureCodes[1] | 2.5
+      {"defaults": {"failureCodes": 5}} | defaults.failureCodes | 5
+      """)
+  void anInvalidBreakerPolicyValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key,
+      String value) {
+    // Given a config with one invalid breaker policy value
+    JsonObject config = new JsonObject(json);
+
+    // When it is read
+    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(config));
+
+    // Then it fails naming the full key and the value
+    assertThat(error).as("%s must be rejected", json).isNotNull();
+    assertThat(error.key()).isEqualTo(key);
+    assertThat(error.getMessage()).contains(key).contains(value);
+  }
+
+  @Test
+  void aBackoffMaximumBelowTheResetTimeoutSaysWhichMinimumItMisses() {
+    // Given backoff on, with a maximum open time below the first one
+    JsonObject json = new JsonObject("""
+        {"breakers": {"payments": {"resetTimeoutMs": 60000,
+                                   "backoff": {"multiplier": 2, "maxResetTimeoutMs": 1000}}}}
+        """);
+
+    // When it is read, Then the message names the field, its value and the rule it breaks
+    assertThatThrownBy(() -> TripstateConfig.from(json))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("invalid config 'breakers.payments.backoff.maxResetTimeoutMs' = 1000: "
+            + "must be at least resetTimeoutMs (60000), was 1000");
+  }
+
+  @Test
+  void aBackoffMaximumBelowTheResetTimeoutIsFineWhileBackoffIsOff() {
+    // Given a maximum open time below the reset timeout, with the default multiplier 1.0 (backoff off)
+    JsonObject json = new JsonObject("""
+        {"defaults": {"resetTimeoutMs": 60000, "backoff": {"maxResetTimeoutMs": 1000}}}
+        """);
+
+    // When it is read, Then the maximum is not used, so it is not refused
+    assertThat(TripstateConfig.from(json).settingsFor("any").maxOpenTimeoutMs()).isEqualTo(60_000);
+  }
+
+  @Test
+  void unknownKeysReportsTyposInsideWindowAndBackoffWithTheirFullPath() {
+    // Given typos inside nested breaker objects, and next to them
+    JsonObject json = new JsonObject("""
+        {"defaults": {"window": {"sise": 10, "type": "count"}, "backof": {"multiplier": 2}},
+         "breakers": {"payments": {"backoff": {"multipler": 2, "maxResetTimeoutMs": 60000},
+                                   "failureCode": [429], "failureCodes": [408]}}}
+        """);
+    List<String> reported = new ArrayList<>();
+
+    // When unknown keys are looked for
+    TripstateConfig.unknownKeys(json, reported::add);
+
+    // Then each typo is reported with its full dotted path, and nothing else
+    assertThat(reported).containsExactlyInAnyOrder("defaults.window.sise", "defaults.backof",
+        "breakers.payments.backoff.multipler", "breakers.payments.failureCode");
+  }
+
+  @Test
+  void theShippedConfigFileHoldsEveryBreakerKeyWithItsDefault() throws Exception {
+    // Given conf/config.json as shipped
+    JsonObject defaults = new JsonObject(Files.readString(Path.of("conf", "config.json"))).getJsonObject("defaults");
+
+    for (String key : BREAKER_KEYS) {
+      // When a breaker key is looked up in its `defaults`
+      Object value = jsonAt(defaults, key);
+
+      // Then it is there, with the built-in default
+      assertThat(value).as("defaults.%s in conf/config.json", key).isNotNull();
+      assertThat(String.valueOf(value)).as("defaults.%s in conf/config.json", key)
+          .isEqualTo(field(BreakerSettings.DEFAULTS, key));
+    }
+  }
+
+  private static BreakerSettings breaker(int failureThreshold, long resetTimeoutMs, int halfOpenMaxCalls) {
+    return BreakerSettings.builder().failureThreshold(failureThreshold).resetTimeoutMs(resetTimeoutMs)
+        .halfOpenMaxCalls(halfOpenMaxCalls).build();
+  }
+
+  /** The value of a dotted breaker key, as it is written in JSON (codes sorted). */
+  private static String field(BreakerSettings settings, String key) {
+    Object value = switch (key) {
+      case "failureThreshold" -> settings.failureThreshold();
+      case "resetTimeoutMs" -> settings.resetTimeoutMs();
+      case "halfOpenMaxCalls" -> settings.halfOpenMaxCalls();
+      case "successThreshold" -> settings.successThreshold();
+      case "permitTimeoutMs" -> settings.permitTimeoutMs();
+      case "window.type" -> settings.window().type().wireName();
+      case "window.size" -> settings.window().size();
+      case "window.minimumCalls" -> settings.window().minimumCalls();
+      case "failureRateThreshold" -> settings.failureRateThreshold();
+      case "slowCallRateThreshold" -> settings.slowCallRateThreshold();
+      case "slowCallDurationMs" -> settings.slowCallDurationMs();
+      case "backoff.multiplier" -> settings.backoff().multiplier();
+      case "backoff.maxResetTimeoutMs" -> settings.backoff().maxResetTimeoutMs();
+      case "callTimeoutMs" -> settings.callTimeoutMs();
+      case "failureCodes" -> new TreeSet<>(settings.failureCodes());
+      default -> throw new IllegalArgumentException("not a breaker key: " + key);
+    };
+    return String.valueOf(value);
+  }
+
+  private static Object jsonAt(JsonObject json, String dottedKey) {
+    String[] parts = dottedKey.split("\\.");
+    JsonObject section = json;
+    for (int i = 0; i < parts.length - 1; i++) {
+      section = section.getJsonObject(parts[i], new JsonObject());
+    }
+    return section.getValue(parts[parts.length - 1]);
   }
 }
