@@ -63,6 +63,7 @@ public class BreakerVerticle extends VerticleBase {
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), persistence);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock);
+    persistence.afterLateRestore(api::rearmDeadlines);
     return persistence.start(registry)
         .compose(v -> api.listen())
         .compose(v -> listenHttp())

@@ -58,6 +58,11 @@ public final class BreakerApi {
     return consumer.completion();
   }
 
+  /** Re-arms the deadline timer after the registry changed outside a request (a late restore). */
+  public void rearmDeadlines() {
+    deadlines.rearm();
+  }
+
   public Future<Void> close() {
     deadlines.close();
     return consumer == null ? Future.succeededFuture() : consumer.unregister();

@@ -44,6 +44,7 @@ public final class Persistence implements BreakerRegistry.Listener {
   private boolean connected;
   private int skipped;
   private String runId;
+  private Runnable afterLateRestore = () -> { };
 
   /**
    * @param store the store, or {@code null} when persistence is disabled
@@ -58,6 +59,11 @@ public final class Persistence implements BreakerRegistry.Listener {
     this.config = config;
     this.description = description;
     this.queue = store == null ? null : new WriteQueue(vertx, owner, store, config.retryMs(), keyOf);
+  }
+
+  /** Runs after a late restore changed the registry (the owner re-arms its deadline timer). */
+  public void afterLateRestore(Runnable action) {
+    this.afterLateRestore = action;
   }
 
   public boolean enabled() {
@@ -206,6 +212,7 @@ public final class Persistence implements BreakerRegistry.Listener {
       List<Breaker> rebased = registry.mergeLate(result.result().snapshots());
       rebased.forEach(breaker -> queue.submit(breaker.snapshot()));
       finishRestore(result.result(), "Late-restored", started);
+      afterLateRestore.run();
       if (!rebased.isEmpty()) {
         LOG.log(Level.INFO, "{0} breaker(s) changed here while Redis was away; their local state wins",
             rebased.size());

@@ -72,6 +72,16 @@ class HttpStatusIntegrationTest {
   }
 
   @Test
+  void showsForcedStates() throws Exception {
+    bus.send("force_open", new JsonObject().put("name", "maintenance"));
+    bus.send("disable", new JsonObject().put("name", "noisy"));
+
+    assertThat(new JsonObject(get(port, "/breakers/maintenance").body()).getString("state"))
+        .isEqualTo("forced_open");
+    assertThat(new JsonObject(get(port, "/breakers/noisy").body()).getString("state")).isEqualTo("disabled");
+  }
+
+  @Test
   void answersAnUnknownBreakerWith404AndAJsonError() throws Exception {
     HttpResponse<String> response = get(port, "/breakers/nobody");
 
