@@ -61,13 +61,16 @@ final class CallAction {
     long started = System.nanoTime();
     eventBus.request(address, body.getValue("body"), options).onComplete(result -> {
       double durationMs = (System.nanoTime() - started) / 1_000_000.0;
-      Outcome outcome = answer(message, result, address, timeout, settings);
       try {
+        Outcome outcome = answer(message, result, address, timeout, settings);
         registry.record(name, outcome, decision.permit(), durationMs, clock.millis());
       } catch (PermitRejectedException e) {
         LOG.log(Level.INFO, "Breaker ''{0}'': outcome of a call not counted: {1}", name, e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.log(Level.ERROR, "Breaker ''" + name + "'': completing a call to '" + address + "' failed", e);
+      } finally {
+        afterChange.run();
       }
-      afterChange.run();
     });
   }
 
