@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -137,6 +138,43 @@ class CallActionIntegrationTest {
 
     assertThat(failure.failureCode()).isEqualTo(503);
     assertThat(failure.getMessage()).contains("'guarded'").contains("open").contains("retry after 60000 ms");
+  }
+
+  @Test
+  void aProtectedServiceOpensBacksOffAndRecovers(Vertx vertx) {
+    JsonObject story = Deployments.config().put("defaults", new JsonObject().put("failureThreshold", 2)
+        .put("resetTimeoutMs", 1_000).put("backoff", new JsonObject().put("multiplier", 2.0)
+            .put("maxResetTimeoutMs", 8_000)));
+    Deployments.deploy(vertx, story, clock);
+    Bus storyBus = Deployments.bus(vertx, story);
+    AtomicBoolean healthy = new AtomicBoolean();
+    String service = "service." + UUID.randomUUID();
+    vertx.eventBus().<JsonObject>consumer(service, m -> {
+      if (healthy.get()) {
+        m.reply(new JsonObject().put("ok", true));
+      } else {
+        m.fail(500, "down");
+      }
+    });
+    JsonObject call = new JsonObject().put("name", "inventory").put("address", service).put("body", new JsonObject());
+
+    storyBus.refuse("call", call);
+    storyBus.refuse("call", call);
+    assertThat(storyBus.status("inventory").getString("state")).as("opened").isEqualTo("open");
+    for (long openTime : new long[] {1_000, 2_000, 4_000}) {
+      assertThat(storyBus.status("inventory").getLong("retry_after_ms")).isEqualTo(openTime);
+      assertThat(storyBus.refuse("call", call).getMessage()).contains("retry after " + openTime + " ms");
+      clock.advanceMillis(openTime);
+      assertThat(storyBus.refuse("call", call).getMessage()).as("the trial fails").isEqualTo("down");
+    }
+    assertThat(storyBus.status("inventory").getLong("retry_after_ms")).as("backed off").isEqualTo(8_000);
+
+    healthy.set(true);
+    clock.advanceMillis(8_000);
+
+    assertThat(storyBus.send("call", call).getBoolean("ok")).isTrue();
+    assertThat(storyBus.status("inventory").getString("state")).as("recovered").isEqualTo("closed");
+    assertThat(storyBus.status("inventory").getLong("open_timeout_ms")).isEqualTo(1_000);
   }
 
   @Test
