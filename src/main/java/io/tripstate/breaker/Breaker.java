@@ -69,7 +69,8 @@ public final class Breaker {
     } else if (counters != null && counters.type() == settings.window().type()
         && counters.size() == settings.window().size()) {
       breaker.window.load(counters);
-      breaker.failureCount = breaker.window.failures(snapshot.updatedAtMs());
+      // Not recomputed from the window: failed trials count here but not in the window.
+      breaker.failureCount = snapshot.failureCount();
     } else {
       breaker.failureCount = snapshot.state() == CLOSED ? 0 : snapshot.failureCount();
     }

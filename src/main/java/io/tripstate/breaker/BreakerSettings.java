@@ -126,11 +126,12 @@ public record BreakerSettings(
     private int halfOpenMaxCalls = 1;
     private int successThreshold = 1;
     private long permitTimeoutMs = 60_000;
-    private Window window = Window.DEFAULT;
+    // Literals, not Window.DEFAULT / Backoff.OFF: those would make class initialisation order-dependent.
+    private Window window = new Window(WindowType.CONSECUTIVE, 100, 100);
     private int failureRateThreshold = 50;
     private int slowCallRateThreshold = 100;
     private long slowCallDurationMs = 60_000;
-    private Backoff backoff = Backoff.OFF;
+    private Backoff backoff = new Backoff(1.0, 600_000);
     private long callTimeoutMs = 10_000;
     private Set<Integer> failureCodes = Set.of();
 

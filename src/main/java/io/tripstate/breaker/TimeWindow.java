@@ -31,6 +31,7 @@ final class TimeWindow implements OutcomeWindow {
   public void record(boolean failure, boolean slow, long nowMs) {
     advance(Math.floorDiv(nowMs, 1000L));
     int index = index(current);
+    second[index] = current;
     calls[index]++;
     totalCalls++;
     if (failure) {

@@ -239,6 +239,21 @@ class BreakerPolicyTest {
     assertThat(after.state()).isEqualTo(OPEN);
   }
 
+  @Test
+  void restoreKeepsATimeWindowsBuckets() {
+    BreakerSettings.Builder settings = BreakerSettings.builder().window(WindowType.TIME, 30, 4);
+    Breaker before = breaker(settings);
+    play(before, "sf");
+    now += 2_000;
+    play(before, "f");
+
+    Breaker after = Breaker.restore(before.snapshot(), settings.build(), 5_000);
+    assertThat(after.snapshot().window().buckets()).hasSize(2);
+    play(after, "s");
+
+    assertThat(after.state()).as("2 failures of 4 calls across the restore").isEqualTo(OPEN);
+  }
+
   @ParameterizedTest(name = "window {0}/{1} restored under {2}/{3} starts empty")
   @CsvSource({"COUNT, 4, COUNT, 5", "COUNT, 4, TIME, 4", "TIME, 10, TIME, 20", "COUNT, 4, CONSECUTIVE, 4"})
   void restoreStartsAnEmptyWindowWhenItsTypeOrSizeChanged(WindowType oldType, int oldSize, WindowType newType,
