@@ -2,6 +2,7 @@ package io.tripstate.it;
 
 import io.tripstate.BreakerVerticle;
 import io.tripstate.support.Bus;
+import io.tripstate.support.Resp;
 import io.tripstate.support.TestRedis;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -39,6 +40,13 @@ final class Deployments {
 
   static String key(JsonObject config, String name) {
     return config.getJsonObject("persistence").getString("keyPrefix") + name + ":state";
+  }
+
+  /** The snapshot stored in the config's Redis for a breaker, read independently of the code under test. */
+  static JsonObject stored(JsonObject config, String name) {
+    String url = config.getJsonObject("redis").getString("connectionString");
+    String value = Resp.command(url, "GET", key(config, name));
+    return value == null ? null : new JsonObject(value);
   }
 
   static Bus bus(Vertx vertx, JsonObject config) {

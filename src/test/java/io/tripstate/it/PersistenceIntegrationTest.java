@@ -21,11 +21,6 @@ class PersistenceIntegrationTest {
   private final MutableClock clock = MutableClock.startingNow();
   private final String redis = TestRedis.url();
 
-  private JsonObject stored(JsonObject config, String name) {
-    String value = Resp.command(redis, "GET", key(config, name));
-    return value == null ? null : new JsonObject(value);
-  }
-
   private long ttl(JsonObject config, String name) {
     return Long.parseLong(Resp.command(redis, "TTL", key(config, name)));
   }
@@ -39,9 +34,9 @@ class PersistenceIntegrationTest {
     bus.record("payments", "failure");
     bus.record("payments", "failure");
 
-    eventually(() -> stored(config, "payments") != null && "open".equals(stored(config, "payments").getString("state")),
+    eventually(() -> Deployments.stored(config, "payments") != null && "open".equals(Deployments.stored(config, "payments").getString("state")),
         "open snapshot in Redis");
-    JsonObject open = stored(config, "payments");
+    JsonObject open = Deployments.stored(config, "payments");
     assertThat(open.getString("name")).isEqualTo("payments");
     assertThat(open.getInteger("failure_count")).isEqualTo(2);
     assertThat(open.getDouble("opened_at")).isEqualTo(clock.millis() / 1000.0);
@@ -52,12 +47,12 @@ class PersistenceIntegrationTest {
 
     clock.advanceMillis(60_000);
     assertThat(bus.acquire("payments").getString("state")).isEqualTo("half_open");
-    eventually(() -> "half_open".equals(stored(config, "payments").getString("state")), "half_open in Redis");
+    eventually(() -> "half_open".equals(Deployments.stored(config, "payments").getString("state")), "half_open in Redis");
     assertThat(ttl(config, "payments")).isBetween(3_000L, 3_600L);
 
     bus.record("payments", "success");
-    eventually(() -> "closed".equals(stored(config, "payments").getString("state")), "closed in Redis");
-    JsonObject closed = stored(config, "payments");
+    eventually(() -> "closed".equals(Deployments.stored(config, "payments").getString("state")), "closed in Redis");
+    JsonObject closed = Deployments.stored(config, "payments");
     assertThat(closed.getLong("version")).isGreaterThan(open.getLong("version"));
     assertThat(closed.getValue("opened_at")).isNull();
   }
@@ -72,9 +67,9 @@ class PersistenceIntegrationTest {
       bus.record("counted", "failure");
     }
 
-    eventually(() -> stored(config, "counted") != null
-        && stored(config, "counted").getInteger("failure_count") == 50, "failure_count 50 in Redis");
-    assertThat(stored(config, "counted").getLong("version")).isEqualTo(50);
+    eventually(() -> Deployments.stored(config, "counted") != null
+        && Deployments.stored(config, "counted").getInteger("failure_count") == 50, "failure_count 50 in Redis");
+    assertThat(Deployments.stored(config, "counted").getLong("version")).isEqualTo(50);
   }
 
   @Test
@@ -86,11 +81,11 @@ class PersistenceIntegrationTest {
     bus.record("pending", "failure");
     bus.record("pending", "failure");
     bus.record("pending", "failure");
-    assertThat(stored(config, "pending")).as("coalesced, not written yet").isNull();
+    assertThat(Deployments.stored(config, "pending")).as("coalesced, not written yet").isNull();
 
     await(vertx.undeploy(id));
 
-    assertThat(stored(config, "pending").getInteger("failure_count")).isEqualTo(3);
+    assertThat(Deployments.stored(config, "pending").getInteger("failure_count")).isEqualTo(3);
   }
 
   @Test
@@ -100,7 +95,7 @@ class PersistenceIntegrationTest {
     Bus bus = Deployments.bus(vertx, config);
     bus.record("inventory", "failure");
     bus.record("inventory", "failure");
-    eventually(() -> stored(config, "inventory") != null, "snapshot in Redis");
+    eventually(() -> Deployments.stored(config, "inventory") != null, "snapshot in Redis");
     await(vertx.undeploy(first));
 
     clock.advanceMillis(20_000);
@@ -129,7 +124,7 @@ class PersistenceIntegrationTest {
     JsonObject acquire = bus.acquire("search");
     assertThat(acquire.getBoolean("permitted")).isTrue();
     assertThat(acquire.getString("state")).isEqualTo("half_open");
-    eventually(() -> stored(config, "search").getLong("version") == 4, "half_open written as version 4");
+    eventually(() -> Deployments.stored(config, "search").getLong("version") == 4, "half_open written as version 4");
   }
 
   @Test

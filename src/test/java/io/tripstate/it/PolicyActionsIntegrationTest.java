@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tripstate.support.Bus;
 import io.tripstate.support.MutableClock;
-import io.tripstate.support.Resp;
-import io.tripstate.support.TestRedis;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -21,11 +19,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PolicyActionsIntegrationTest {
   private final MutableClock clock = MutableClock.startingNow();
 
-  private JsonObject stored(JsonObject config, String name) {
-    String value = Resp.command(TestRedis.url(), "GET", Deployments.key(config, name));
-    return value == null ? null : new JsonObject(value);
-  }
-
   @Test
   void forceOpenRejectsEverythingIsPersistedAndRestoredAndEndsByItself(Vertx vertx) {
     JsonObject config = Deployments.config();
@@ -36,8 +29,8 @@ class PolicyActionsIntegrationTest {
     assertThat(forced.getString("state")).isEqualTo("forced_open");
     assertThat(forced.getLong("retry_after_ms")).isEqualTo(30_000);
     assertThat(bus.acquire("maintenance").getBoolean("permitted")).isFalse();
-    eventually(() -> stored(config, "maintenance") != null, "forced_open written");
-    assertThat(stored(config, "maintenance").getString("state")).isEqualTo("forced_open");
+    eventually(() -> Deployments.stored(config, "maintenance") != null, "forced_open written");
+    assertThat(Deployments.stored(config, "maintenance").getString("state")).isEqualTo("forced_open");
     Bus.await(vertx.undeploy(id));
 
     clock.advanceMillis(10_000);
@@ -135,7 +128,7 @@ class PolicyActionsIntegrationTest {
     bus.send("record", new JsonObject().put("name", "flaky").put("outcome", "failure")
         .put("permit", bus.acquire("flaky").getString("permit")));
     assertThat(bus.status("flaky").getLong("retry_after_ms")).isEqualTo(2_000);
-    eventually(() -> stored(config, "flaky") != null && stored(config, "flaky").getLong("open_timeout_ms") == 2_000,
+    eventually(() -> Deployments.stored(config, "flaky") != null && Deployments.stored(config, "flaky").getLong("open_timeout_ms") == 2_000,
         "open time persisted");
     Bus.await(vertx.undeploy(id));
 
