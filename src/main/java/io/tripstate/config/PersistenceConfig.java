@@ -13,6 +13,9 @@ package io.tripstate.config;
  *     without a transition; default 1000
  * @param retryMs interval between retries of failed writes and of a failed restore, and between health
  *     probes of Redis, milliseconds; default 1000
+ * @param ackAfterWrite when true, the reply to a request that caused a transition waits until Redis
+ *     confirmed the snapshot (at most {@code commandTimeoutMs}; the reply then says it is pending);
+ *     default false
  */
 public record PersistenceConfig(
     boolean enabled,
@@ -22,7 +25,8 @@ public record PersistenceConfig(
     long commandTimeoutMs,
     long restoreTimeoutMs,
     long counterFlushMs,
-    long retryMs) {
+    long retryMs,
+    boolean ackAfterWrite) {
 
   public static final String DEFAULT_KEY_PREFIX = "circuit_breaker:";
   public static final long DEFAULT_OPEN_TTL_SECONDS = 86_400;
@@ -42,6 +46,7 @@ public record PersistenceConfig(
         section.number("commandTimeoutMs", DEFAULT_COMMAND_TIMEOUT_MS, 1, 600_000),
         section.number("restoreTimeoutMs", DEFAULT_RESTORE_TIMEOUT_MS, 1, 600_000),
         section.number("counterFlushMs", DEFAULT_COUNTER_FLUSH_MS, 1, 3_600_000),
-        section.number("retryMs", DEFAULT_RETRY_MS, 10, 600_000));
+        section.number("retryMs", DEFAULT_RETRY_MS, 10, 600_000),
+        section.bool("ackAfterWrite", false));
   }
 }

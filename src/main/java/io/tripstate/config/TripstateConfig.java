@@ -22,19 +22,23 @@ public final class TripstateConfig {
   public static final String DEFAULT_ADDRESS = "tripstate";
   /** Default address where transitions are published ({@code transitionsAddress}). */
   public static final String DEFAULT_TRANSITIONS_ADDRESS = "tripstate.transitions";
+  /** Default limit on the size of an event-bus request body ({@code maxRequestBytes}). */
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
   /** Default limit on the number of breakers ({@code maxBreakers}). */
   public static final int DEFAULT_MAX_BREAKERS = 10_000;
   /** Default Redis ({@code redis.connectionString}). */
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
   private static final Set<String> TOP_KEYS =
-      Set.of("address", "transitionsAddress", "maxBreakers", "redis", "persistence", "http", "defaults", "breakers");
+      Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
+          "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
-      "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs");
+      "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
   private final String address;
   private final String transitionsAddress;
   private final int maxBreakers;
+  private final long maxRequestBytes;
   private final RedisOptions redisOptions;
   private final String redisUrl;
   private final PersistenceConfig persistence;
@@ -46,6 +50,7 @@ public final class TripstateConfig {
     address = root.string("address", DEFAULT_ADDRESS);
     transitionsAddress = root.string("transitionsAddress", DEFAULT_TRANSITIONS_ADDRESS);
     maxBreakers = (int) root.number("maxBreakers", DEFAULT_MAX_BREAKERS, 1, 10_000_000);
+    maxRequestBytes = root.number("maxRequestBytes", DEFAULT_MAX_REQUEST_BYTES, 1_024, 1L << 30);
     ConfigReader redis = root.section("redis");
     redisUrl = redis.string("connectionString", DEFAULT_REDIS_URL);
     redisOptions = redisOptions(redis, redisUrl);
@@ -75,7 +80,7 @@ public final class TripstateConfig {
     ConfigReader root = new ConfigReader(json, "");
     root.unknownKeys(TOP_KEYS, report);
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
-    root.section("http").unknownKeys(Set.of("host", "port"), report);
+    root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -98,6 +103,11 @@ public final class TripstateConfig {
 
   public int maxBreakers() {
     return maxBreakers;
+  }
+
+  /** The largest event-bus request body accepted (estimated JSON size, bytes). */
+  public long maxRequestBytes() {
+    return maxRequestBytes;
   }
 
   /** A fresh copy of the Redis client options. */

@@ -118,7 +118,7 @@ class TripstateConfigTest {
             PersistenceConfig::openTtlSeconds, PersistenceConfig::ttlSeconds, PersistenceConfig::commandTimeoutMs,
             PersistenceConfig::restoreTimeoutMs, PersistenceConfig::counterFlushMs)
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
-    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0));
+    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
     assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
   }
 
