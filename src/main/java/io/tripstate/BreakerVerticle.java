@@ -62,7 +62,8 @@ public class BreakerVerticle extends VerticleBase {
     persistence = createPersistence();
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), persistence);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
-    api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock);
+    api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
+        config.maxRequestBytes());
     persistence.afterLateRestore(api::rearmDeadlines);
     return persistence.start(registry)
         .compose(v -> api.listen())

