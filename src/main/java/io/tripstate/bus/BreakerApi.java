@@ -5,6 +5,7 @@ import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.PermitRejectedException;
+import io.tripstate.breaker.Transition;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
@@ -72,8 +73,14 @@ public final class BreakerApi {
 
   void handle(Message<Object> message) {
     try {
+      persistence.takeTransitionToAcknowledge();
       JsonObject reply = dispatch(message);
-      if (reply != null) {
+      Transition transition = persistence.takeTransitionToAcknowledge();
+      if (reply != null && transition != null) {
+        // ackAfterWrite: the reply waits for Redis, bounded by commandTimeoutMs.
+        persistence.whenWritten(transition).onComplete(result ->
+            message.reply(reply.put("snapshot", result.succeeded() ? result.result() : "pending")));
+      } else if (reply != null) {
         message.reply(reply);
       }
     } catch (ApiException e) {

@@ -45,6 +45,8 @@ public final class Persistence implements BreakerRegistry.Listener {
   private int skipped;
   private String runId;
   private Runnable afterLateRestore = () -> { };
+  private final RepeatedWarning restoreFailures = new RepeatedWarning();
+  private Transition unacknowledged;
 
   /**
    * @param store the store, or {@code null} when persistence is disabled
@@ -128,7 +130,24 @@ public final class Persistence implements BreakerRegistry.Listener {
     if (store != null) {
       dirty.remove(breaker.name());
       queue.submit(breaker.snapshot());
+      unacknowledged = transition;
     }
+  }
+
+  /**
+   * With {@code ackAfterWrite}, the transition the current request caused (if any), to hold its reply until
+   * Redis confirmed it; clears it. {@code null} when there is nothing to wait for.
+   */
+  public Transition takeTransitionToAcknowledge() {
+    Transition transition = unacknowledged;
+    unacknowledged = null;
+    return config.ackAfterWrite() ? transition : null;
+  }
+
+  /** Completes with {@code written}, or {@code pending} when Redis did not confirm within commandTimeoutMs. */
+  public Future<String> whenWritten(Transition transition) {
+    return queue.whenWritten(transition.name(), transition.version(), config.commandTimeoutMs())
+        .map(written -> written ? "written" : "pending");
   }
 
   @Override
@@ -205,8 +224,11 @@ public final class Persistence implements BreakerRegistry.Listener {
         return;
       }
       if (result.failed()) {
-        LOG.log(Level.WARNING, "Late restore from Redis at {0} failed ({1}); retrying", description,
-            result.cause().toString());
+        int suppressed = restoreFailures.check(result.cause().toString());
+        if (suppressed >= 0) {
+          LOG.log(Level.WARNING, "Late restore from Redis at {0} failed ({1}); retrying{2}", description,
+              result.cause().toString(), suppressed > 0 ? " (" + suppressed + " similar failures not logged)" : "");
+        }
         return;
       }
       List<Breaker> rebased = registry.mergeLate(result.result().snapshots());

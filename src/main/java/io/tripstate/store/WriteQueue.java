@@ -35,6 +35,10 @@ public final class WriteQueue {
   private final Map<String, Snapshot> waiting = new HashMap<>();
   private final Set<String> inFlight = new HashSet<>();
   private final List<Promise<Void>> drains = new ArrayList<>();
+  private final RepeatedWarning failures = new RepeatedWarning();
+  /** The newest version Redis confirmed per breaker, for {@link #whenWritten}. */
+  private final Map<String, Long> confirmed = new HashMap<>();
+  private final Map<String, List<Waiter>> waiters = new HashMap<>();
   private boolean held = true;
   private boolean healthy = true;
   private long retryTimer = -1;
@@ -99,6 +103,21 @@ public final class WriteQueue {
     return promise.future();
   }
 
+  /**
+   * Completes with true once Redis confirmed {@code version} (or a newer one) of a breaker, or with false
+   * after {@code timeoutMs}.
+   */
+  public Future<Boolean> whenWritten(String name, long version, long timeoutMs) {
+    Long done = confirmed.get(name);
+    if (done != null && done >= version) {
+      return Future.succeededFuture(true);
+    }
+    Promise<Boolean> promise = Promise.promise();
+    Waiter waiter = new Waiter(version, promise, vertx.setTimer(timeoutMs, id -> promise.tryComplete(false)));
+    waiters.computeIfAbsent(name, n -> new ArrayList<>()).add(waiter);
+    return promise.future();
+  }
+
   public boolean healthy() {
     return healthy;
   }
@@ -160,6 +179,8 @@ public final class WriteQueue {
       }
       boolean recovered = !healthy;
       healthy = true;
+      failures.clear();
+      confirm(name, snapshot.version());
       if (recovered) {
         LOG.log(Level.INFO, "Redis accepts writes again; writing {0} waiting snapshot(s)", waiting.size());
         flush();
@@ -174,13 +195,38 @@ public final class WriteQueue {
       if (newer == null || newer.version() < snapshot.version()) {
         waiting.put(name, snapshot);
       }
-      LOG.log(Level.WARNING, "Breaker ''{0}'': writing version {1} to Redis key ''{2}'' failed ({3}); "
-          + "will retry", name, snapshot.version(), keyOf.apply(name), lastError);
+      int suppressed = failures.check(lastError);
+      if (suppressed >= 0) {
+        LOG.log(Level.WARNING, "Breaker ''{0}'': writing version {1} to Redis key ''{2}'' failed ({3}); "
+            + "will retry{4}", name, snapshot.version(), keyOf.apply(name), lastError,
+            suppressed > 0 ? " (" + suppressed + " similar failures not logged)" : "");
+      }
       scheduleRetry();
     }
     if (pendingWrites() == 0 && !drains.isEmpty()) {
       drains.forEach(Promise::tryComplete);
       drains.clear();
+    }
+  }
+
+  private record Waiter(long version, Promise<Boolean> promise, long timerId) {}
+
+  private void confirm(String name, long version) {
+    confirmed.merge(name, version, Math::max);
+    List<Waiter> list = waiters.get(name);
+    if (list == null) {
+      return;
+    }
+    list.removeIf(waiter -> {
+      boolean done = waiter.version() <= version || waiter.promise().future().isComplete();
+      if (done) {
+        vertx.cancelTimer(waiter.timerId());
+        waiter.promise().tryComplete(true);
+      }
+      return done;
+    });
+    if (list.isEmpty()) {
+      waiters.remove(name);
     }
   }
 

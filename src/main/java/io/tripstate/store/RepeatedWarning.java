@@ -1,0 +1,35 @@
+package io.tripstate.store;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a repeating problem (Redis down, a wrong password) to one log line: a warning is logged when its
+ * text changes, or once a minute with the number of repeats suppressed since.
+ */
+final class RepeatedWarning {
+  private static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private String last;
+  private long lastLoggedNanos;
+  private int suppressed;
+
+  /** Whether to log {@code text} now; returns the number of repeats suppressed before it, or -1 for "do not log". */
+  int check(String text) {
+    long now = System.nanoTime();
+    if (text.equals(last) && now - lastLoggedNanos < QUIET_NANOS) {
+      suppressed++;
+      return -1;
+    }
+    int before = suppressed;
+    last = text;
+    lastLoggedNanos = now;
+    suppressed = 0;
+    return before;
+  }
+
+  /** The problem is over: the next occurrence is logged at once. */
+  void clear() {
+    last = null;
+    suppressed = 0;
+  }
+}
