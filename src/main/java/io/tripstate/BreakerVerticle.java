@@ -3,7 +3,9 @@ package io.tripstate;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.TransitionEvents;
+import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.http.AdminRoutes;
 import io.tripstate.http.StatusRoutes;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
@@ -11,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.shareddata.LocalMap;
+import io.vertx.ext.web.Router;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -98,16 +101,22 @@ public class BreakerVerticle extends VerticleBase {
   }
 
   private Future<Void> listenHttp() {
-    if (config.http().port() == null) {
+    HttpConfig http = config.http();
+    if (http.port() == null) {
       return Future.succeededFuture();
     }
+    Router router = StatusRoutes.router(vertx, config.address());
+    // Without a token the admin paths are not routed at all: they answer like any unknown route.
+    if (http.adminToken() != null) {
+      AdminRoutes.mount(router, vertx, config.address(), http.adminToken(), http.maxBodyBytes());
+    }
     return vertx.createHttpServer()
-        .requestHandler(StatusRoutes.router(vertx, config.address()))
-        .listen(config.http().port(), config.http().host())
+        .requestHandler(router)
+        .listen(http.port(), http.host())
         .map(server -> {
           httpServer = server;
-          LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers", config.http().host(),
-              server.actualPort());
+          LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers (admin routes {2})",
+              http.host(), server.actualPort(), http.adminToken() != null ? "on, token required" : "off");
           return null;
         });
   }

@@ -3,6 +3,7 @@ package io.tripstate.config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -39,7 +40,8 @@ final class ConfigReader {
       return defaultValue;
     }
     if (!(value instanceof String text) || text.isBlank()) {
-      throw new ConfigException(key(key), value, "must be a non-empty string");
+      boolean secret = key.toLowerCase(Locale.ROOT).matches(".*(token|password).*");
+      throw new ConfigException(key(key), secret ? "***" : value, "must be a non-empty string");
     }
     return text;
   }

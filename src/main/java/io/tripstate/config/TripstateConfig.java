@@ -171,6 +171,10 @@ public final class TripstateConfig {
             "not a valid value for this RedisOptions field");
       }
     }
+    // Vert.x 5 refuses TLS without a hostname verification algorithm; verify like HTTPS unless configured.
+    if ("rediss".equals(uri.getScheme()) && options.getNetClientOptions().getHostnameVerificationAlgorithm() == null) {
+      options.getNetClientOptions().setHostnameVerificationAlgorithm("HTTPS");
+    }
     return options;
   }
 }

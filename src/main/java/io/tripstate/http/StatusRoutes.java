@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  * They ask the verticle over the event bus, so the router can be mounted on any server of the app
  * (e.g. {@code mainRouter.route("/tripstate/*").subRouter(StatusRoutes.router(vertx, "tripstate"))})
  * without touching breaker state from another thread. API failure codes become HTTP status codes.
+ * They are GET only: a POST answers 405 unless the token-protected {@link AdminRoutes} are mounted too.
  */
 public final class StatusRoutes {
   private StatusRoutes() {}
@@ -39,7 +40,8 @@ public final class StatusRoutes {
     return router;
   }
 
-  private static void send(RoutingContext ctx, Future<JsonObject> reply) {
+  /** Answers with the reply as JSON (503 when it says DOWN), or with the API's failure code as an error. */
+  static void send(RoutingContext ctx, Future<JsonObject> reply) {
     reply.onComplete(result -> {
       if (result.succeeded()) {
         int status = "DOWN".equals(result.result().getString("status")) ? 503 : 200;
@@ -54,7 +56,8 @@ public final class StatusRoutes {
     });
   }
 
-  private static void error(RoutingContext ctx, int status, String message) {
+  /** Answers {@code {"error": message, "code": status}}. */
+  static void error(RoutingContext ctx, int status, String message) {
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
         .end(new JsonObject().put("error", message).put("code", status).encode());
   }

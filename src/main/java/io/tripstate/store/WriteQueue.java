@@ -245,6 +245,10 @@ public final class WriteQueue {
 
   private static String describe(Throwable error) {
     String message = error.getMessage();
+    // Redis's own error replies ("WRONGPASS ...") read best without the client's class name.
+    if (message != null && "ErrorType".equals(error.getClass().getSimpleName())) {
+      return message;
+    }
     return error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 }
