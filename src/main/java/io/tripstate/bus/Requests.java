@@ -8,11 +8,20 @@ import io.vertx.core.json.JsonObject;
 final class Requests {
   private Requests() {}
 
-  /** The body as a JSON object within the size limit ({@code maxRequestBytes}). */
+  /**
+   * The body as a JSON object within the limits of {@link JsonLimits}: at most {@code maxBytes}
+   * ({@code maxRequestBytes}) as estimated JSON, at most {@value JsonLimits#MAX_DEPTH} levels deep.
+   */
   static JsonObject body(Object body, long maxBytes) {
-    return body(body);
+    JsonObject json = body(body);
+    String problem = JsonLimits.check(json, maxBytes);
+    if (problem != null) {
+      throw new ApiException(ApiError.BAD_REQUEST, "the body is " + problem);
+    }
+    return json;
   }
 
+  /** The body as a JSON object, of any size. */
   static JsonObject body(Object body) {
     if (body instanceof JsonObject json) {
       return json;

@@ -125,6 +125,7 @@ public final class RedisSnapshotStore implements SnapshotStore {
   private final class Loader {
     private final List<Snapshot> snapshots = new ArrayList<>();
     private final List<Future<Void>> reads = new ArrayList<>();
+    private Future<Void> lastRead = Future.succeededFuture();
     private int skipped;
 
     Future<Void> scan(String cursor) {
@@ -135,11 +136,14 @@ public final class RedisSnapshotStore implements SnapshotStore {
             for (Response key : reply.get(1)) {
               keys.add(key.toString());
             }
+            // One batch is read while the next is scanned; never more, so a big restore cannot fill the pool.
+            Future<Void> before = lastRead;
             if (!keys.isEmpty()) {
-              reads.add(read(keys));
+              lastRead = read(keys);
+              reads.add(lastRead);
             }
             String next = reply.get(0).toString();
-            return "0".equals(next) ? Future.all(reads).mapEmpty() : scan(next);
+            return "0".equals(next) ? Future.all(reads).mapEmpty() : before.compose(v -> scan(next));
           });
     }
 

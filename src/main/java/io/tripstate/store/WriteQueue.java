@@ -6,11 +6,14 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +29,8 @@ import java.util.function.Function;
  */
 public final class WriteQueue {
   private static final Logger LOG = System.getLogger(WriteQueue.class.getName());
+  /** Under the Redis client's default pool of 6 connections with 24 waiters. */
+  static final int DEFAULT_MAX_IN_FLIGHT = 16;
 
   private final Vertx vertx;
   private final Context owner;
@@ -34,6 +39,10 @@ public final class WriteQueue {
   private final Function<String, String> keyOf;
   private final Map<String, Snapshot> waiting = new HashMap<>();
   private final Set<String> inFlight = new HashSet<>();
+  /** Breakers with a waiting snapshot that did not fit under {@link #maxInFlight}, oldest first. */
+  private final Set<String> ready = new LinkedHashSet<>();
+  private final int maxInFlight;
+  private boolean pumpScheduled;
   private final List<Promise<Void>> drains = new ArrayList<>();
   private final RepeatedWarning failures = new RepeatedWarning();
   /** The newest version Redis confirmed per breaker, for {@link #whenWritten}. */
@@ -50,6 +59,16 @@ public final class WriteQueue {
    * @param keyOf the store key of a breaker's name, for log lines
    */
   public WriteQueue(Vertx vertx, Context owner, SnapshotStore store, long retryMs, Function<String, String> keyOf) {
+    this(vertx, owner, store, retryMs, keyOf, DEFAULT_MAX_IN_FLIGHT);
+  }
+
+  /**
+   * @param maxInFlight writes in flight at once across all breakers: keep it below the Redis client's pool
+   *     (connections plus waiters), or a burst of transitions would be refused by the pool, not by Redis
+   */
+  public WriteQueue(Vertx vertx, Context owner, SnapshotStore store, long retryMs, Function<String, String> keyOf,
+      int maxInFlight) {
+    this.maxInFlight = maxInFlight;
     this.vertx = vertx;
     this.owner = owner;
     this.store = store;
@@ -64,7 +83,7 @@ public final class WriteQueue {
       waiting.put(snapshot.name(), snapshot);
     }
     if (!held && healthy && !inFlight.contains(snapshot.name())) {
-      send(snapshot.name());
+      dispatch(snapshot.name());
     }
   }
 
@@ -151,12 +170,34 @@ public final class WriteQueue {
     }
     for (String name : new ArrayList<>(waiting.keySet())) {
       if (!inFlight.contains(name)) {
+        dispatch(name);
+      }
+    }
+  }
+
+  /** Sends now, or queues the name when {@link #maxInFlight} writes are already out. */
+  private void dispatch(String name) {
+    if (inFlight.size() < maxInFlight) {
+      send(name);
+    } else {
+      ready.add(name);
+    }
+  }
+
+  /** Sends queued names while there is room. */
+  private void pump() {
+    Iterator<String> names = ready.iterator();
+    while (names.hasNext() && inFlight.size() < maxInFlight && healthy && !held) {
+      String name = names.next();
+      names.remove();
+      if (waiting.containsKey(name) && !inFlight.contains(name)) {
         send(name);
       }
     }
   }
 
   private void send(String name) {
+    ready.remove(name);
     Snapshot snapshot = waiting.remove(name);
     inFlight.add(name);
     store.write(snapshot).onComplete(result -> {
@@ -185,8 +226,13 @@ public final class WriteQueue {
         LOG.log(Level.INFO, "Redis accepts writes again; writing {0} waiting snapshot(s)", waiting.size());
         flush();
       } else if (waiting.containsKey(name) && !held) {
-        send(name);
+        dispatch(name);
       }
+    } else if (result.cause() instanceof ConnectionPoolTooBusyException) {
+      // The client's pool is full (other commands share it): not a Redis failure, try again shortly.
+      waiting.putIfAbsent(name, snapshot);
+      ready.add(name);
+      schedulePump();
     } else {
       failedWrites++;
       lastError = describe(result.cause());
@@ -203,6 +249,7 @@ public final class WriteQueue {
       }
       scheduleRetry();
     }
+    pump();
     if (pendingWrites() == 0 && !drains.isEmpty()) {
       drains.forEach(Promise::tryComplete);
       drains.clear();
@@ -227,6 +274,16 @@ public final class WriteQueue {
     });
     if (list.isEmpty()) {
       waiters.remove(name);
+    }
+  }
+
+  private void schedulePump() {
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      vertx.setTimer(20, id -> {
+        pumpScheduled = false;
+        pump();
+      });
     }
   }
 

@@ -5,13 +5,17 @@ import static io.tripstate.support.Bus.await;
 import static io.tripstate.support.Bus.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tripstate.BreakerClient;
 import io.tripstate.support.Bus;
 import io.tripstate.support.MutableClock;
 import io.tripstate.support.Resp;
 import io.tripstate.support.TestRedis;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -70,6 +74,26 @@ class PersistenceIntegrationTest {
     eventually(() -> Deployments.stored(config, "counted") != null
         && Deployments.stored(config, "counted").getInteger("failure_count") == 50, "failure_count 50 in Redis");
     assertThat(Deployments.stored(config, "counted").getLong("version")).isEqualTo(50);
+  }
+
+  @Test
+  void aBurstOfTransitionsOnManyBreakersLandsWithoutAFailedWrite(Vertx vertx) {
+    JsonObject config = Deployments.config();
+    Deployments.deploy(vertx, config, clock);
+    BreakerClient client = BreakerClient.create(vertx, config.getString("address"));
+    List<Future<JsonObject>> forced = new ArrayList<>();
+
+    for (int i = 0; i < 500; i++) {
+      forced.add(client.forceOpen("burst-" + i, null));
+    }
+    await(Future.all(forced));
+
+    Bus bus = Deployments.bus(vertx, config);
+    eventually(() -> bus.statusAll().getJsonObject("persistence").getInteger("pending_writes") == 0,
+        "every snapshot written");
+    assertThat(bus.statusAll().getJsonObject("persistence").getLong("failed_writes"))
+        .as("the client's connection pool must not refuse a burst").isZero();
+    assertThat(Deployments.stored(config, "burst-499").getString("state")).isEqualTo("forced_open");
   }
 
   @Test

@@ -25,7 +25,7 @@ class RedisSnapshotStoreIntegrationTest {
   private static final long NOW = 1_700_000_000_000L;
   private final RedisServerProcess redis = RedisServerProcess.start();
   private final PersistenceConfig config =
-      new PersistenceConfig(true, "store-test:", 86_400, 3_600, 300, 3_000, 1_000, 1_000, false);
+      new PersistenceConfig(true, "store-test:", 86_400, 3_600, 1_000, 3_000, 1_000, 1_000, false);
 
   @AfterEach
   void stop() {
