@@ -9,6 +9,7 @@ import io.tripstate.http.AdminRoutes;
 import io.tripstate.http.StatusRoutes;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
+import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -62,6 +63,7 @@ public class BreakerVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    SnapshotCodec.warmUp();
     persistence = createPersistence();
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), persistence);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);

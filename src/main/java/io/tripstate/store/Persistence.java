@@ -172,7 +172,7 @@ public final class Persistence implements BreakerRegistry.Listener {
     }
     return status
         .put("connected", connected && queue.healthy())
-        .put("pending_writes", queue.pendingWrites() + dirty.size())
+        .put("pending_writes", queue.pendingWrites() + (int) dirty.stream().filter(n -> !queue.isPending(n)).count())
         .put("failed_writes", queue.failedWrites())
         .put("last_error", queue.lastError())
         .put("restored", restored)

@@ -155,16 +155,18 @@ public final class RedisSnapshotStore implements SnapshotStore {
       Request mget = Request.cmd(Command.MGET);
       keys.forEach(mget::arg);
       return send(mget).compose(values -> {
-        List<Future<Void>> typeChecks = new ArrayList<>();
+        // Type checks run one after another: a prefix full of foreign keys must not fill the client's pool.
+        Future<Void> typeChecks = Future.succeededFuture();
         for (int i = 0; i < keys.size(); i++) {
           Response value = values.get(i);
           if (value == null) {
-            typeChecks.add(checkType(keys.get(i)));
+            String key = keys.get(i);
+            typeChecks = typeChecks.compose(v -> checkType(key));
           } else {
             accept(keys.get(i), value.toBytes());
           }
         }
-        return Future.all(typeChecks).mapEmpty();
+        return typeChecks;
       });
     }
 

@@ -152,6 +152,11 @@ public final class WriteQueue {
     return count;
   }
 
+  /** Whether a snapshot of this breaker waits or is in flight. */
+  public boolean isPending(String name) {
+    return waiting.containsKey(name) || inFlight.contains(name);
+  }
+
   public long failedWrites() {
     return failedWrites;
   }
@@ -186,8 +191,9 @@ public final class WriteQueue {
 
   /** Sends queued names while there is room. */
   private void pump() {
-    Iterator<String> names = ready.iterator();
-    while (names.hasNext() && inFlight.size() < maxInFlight && healthy && !held) {
+    // A fresh iterator each time: send() may complete at once and re-enter this queue.
+    while (!ready.isEmpty() && inFlight.size() < maxInFlight && healthy && !held) {
+      Iterator<String> names = ready.iterator();
       String name = names.next();
       names.remove();
       if (waiting.containsKey(name) && !inFlight.contains(name)) {
@@ -229,10 +235,12 @@ public final class WriteQueue {
         dispatch(name);
       }
     } else if (result.cause() instanceof ConnectionPoolTooBusyException) {
-      // The client's pool is full (other commands share it): not a Redis failure, try again shortly.
+      // The client's pool is full (other commands share it): not a Redis failure. Retry from a timer, never
+      // from here: the refusal can arrive on this very stack, and retrying at once would recurse.
       waiting.putIfAbsent(name, snapshot);
       ready.add(name);
       schedulePump();
+      return;
     } else {
       failedWrites++;
       lastError = describe(result.cause());
@@ -250,7 +258,7 @@ public final class WriteQueue {
       scheduleRetry();
     }
     pump();
-    if (pendingWrites() == 0 && !drains.isEmpty()) {
+    if (!drains.isEmpty() && pendingWrites() == 0) {
       drains.forEach(Promise::tryComplete);
       drains.clear();
     }

@@ -1,0 +1,221 @@
+package io.tripstate.faults;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tripstate.support.RedisServerProcess;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The standalone app (io.tripstate.app.Main from the packaged jar) killed with SIGKILL right after a series of
+ * admin transitions: started again, it must restore exactly every breaker whose transition was acknowledged at
+ * least 100 ms before the kill. An integration test (run by failsafe after {@code package}, so that the jar and
+ * {@code target/classpath.txt} exist); run elsewhere, it falls back to this JVM's class path and says so.
+ */
+class StandaloneKillIT {
+  private static final int BREAKERS = 10;
+  private static final int TRANSITIONS = 30;
+  private static final long DURABLE_AFTER_MS = 100;
+  private static final String TOKEN = "kill-test-" + UUID.randomUUID();
+  private static final List<String> ENV_OVERRIDES = List.of("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
+      "REDIS_PASSWORD", "ENABLE_CIRCUIT_BREAKER_PERSISTENCE", "HTTP_PORT");
+
+  private final RedisServerProcess redis = RedisServerProcess.start();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<Process> children = new ArrayList<>();
+  @TempDir
+  Path dir;
+  private int port;
+
+  /** One acknowledged admin transition: the snapshot it replied and when the reply arrived. */
+  private record Ack(String name, JsonObject snapshot, long ackNanos) {}
+
+  @AfterEach
+  void killChildrenAndStopRedis() throws InterruptedException {
+    try {
+      for (Process child : children) {
+        child.descendants().forEach(ProcessHandle::destroyForcibly);
+        child.destroyForcibly();
+        assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("child %d exited", child.pid()).isTrue();
+      }
+    } finally {
+      redis.close();
+    }
+  }
+
+  @Test
+  void everyTransitionAcknowledgedAtLeast100MsBeforeASigkillIsRestoredExactly() throws Exception {
+    // Given the standalone app with admin routes, against a private Redis
+    port = freePort();
+    String prefix = "kill:" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    Path config = dir.resolve("config.json");
+    Files.writeString(config, new JsonObject()
+        .put("redis", new JsonObject().put("connectionString", redis.url()))
+        .put("persistence", new JsonObject().put("keyPrefix", prefix))
+        .put("http", new JsonObject().put("port", port).put("adminToken", TOKEN))
+        .encodePrettily());
+    Process first = launch(config, "first");
+    long firstReadyMs = awaitReady(first, "first");
+
+    // When 30 transitions over 10 breakers are acknowledged, and the app is SIGKILLed 100 ms after the last
+    List<Ack> acks = new ArrayList<>();
+    long slowestAckNanos = 0;
+    for (int i = 0; i < TRANSITIONS; i++) {
+      int breaker = i % BREAKERS;
+      int round = i / BREAKERS;
+      String action = round == 0 ? (breaker % 2 == 0 ? "force-open" : "disable")
+          : List.of("reset", "force-open", "disable").get((breaker + round) % 3);
+      String body = "force-open".equals(action) && breaker % 3 == 0 ? "{\"duration_ms\": 600000}" : "";
+      long sent = System.nanoTime();
+      HttpResponse<String> response = post("/breakers/svc-" + breaker + "/" + action, body);
+      long acked = System.nanoTime();
+      assertThat(response.statusCode()).as("POST %s on svc-%d: %s", action, breaker, response.body()).isEqualTo(200);
+      acks.add(new Ack("svc-" + breaker, withoutLiveFields(new JsonObject(response.body())), acked));
+      slowestAckNanos = Math.max(slowestAckNanos, acked - sent);
+    }
+    FaultDeployment.sleep(DURABLE_AFTER_MS);
+    long killed = System.nanoTime();
+    first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+    assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.exitValue()).as("exit status of a SIGKILLed JVM").isEqualTo(137);
+
+    // Then the app started again restores exactly the last acknowledged snapshot of every breaker
+    Process second = launch(config, "second");
+    long secondReadyMs = awaitReady(second, "second");
+    // (a breaker acknowledged again within the last 100 ms may show that newer snapshot instead)
+    Map<String, Ack> durable = new LinkedHashMap<>();
+    Map<String, List<JsonObject>> acceptable = new LinkedHashMap<>();
+    for (Ack ack : acks) {
+      if (killed - ack.ackNanos() >= TimeUnit.MILLISECONDS.toNanos(DURABLE_AFTER_MS)) {
+        durable.put(ack.name(), ack);
+        acceptable.put(ack.name(), new ArrayList<>(List.of(ack.snapshot())));
+      } else {
+        acceptable.computeIfAbsent(ack.name(), n -> new ArrayList<>()).add(ack.snapshot());
+      }
+    }
+    Map<String, String> mismatches = new LinkedHashMap<>();
+    for (Ack ack : durable.values()) {
+      HttpResponse<String> response = get("/breakers/" + ack.name());
+      JsonObject restored = response.statusCode() == 200 ? withoutLiveFields(new JsonObject(response.body())) : null;
+      if (!acceptable.get(ack.name()).contains(restored)) {
+        mismatches.put(ack.name(), "acknowledged " + ack.snapshot().encode() + " / restored " + response.statusCode()
+            + " " + response.body());
+      }
+    }
+    System.out.printf("[faults] standalone SIGKILL (%s): %d transitions over %d breakers, slowest admin reply %.1f ms; "
+            + "killed %d ms after the last acknowledgement; %d of %d breakers restored exactly; app ready in %d ms, "
+            + "again in %d ms after the kill (event-loop lag is not measurable in the child process)%n",
+        launcherDescription(), TRANSITIONS, BREAKERS, slowestAckNanos / 1e6,
+        TimeUnit.NANOSECONDS.toMillis(killed - acks.get(acks.size() - 1).ackNanos()),
+        durable.size() - mismatches.size(), durable.size(), firstReadyMs, secondReadyMs);
+    assertThat(durable).hasSize(BREAKERS);
+    assertThat(mismatches).as("breakers not restored exactly; app output:%n%s", output("second")).isEmpty();
+  }
+
+  private Process launch(Path config, String name) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djava.util.logging.config.file=" + basedir().resolve("conf/logging.properties"),
+        "-cp", classPath(), "io.tripstate.app.Main", config.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile());
+    ENV_OVERRIDES.forEach(builder.environment()::remove);
+    Process process = builder.start();
+    children.add(process);
+    return process;
+  }
+
+  /** Waits until the app answers {@code GET /health}; returns how long it took. */
+  private long awaitReady(Process process, String name) throws InterruptedException {
+    long started = System.nanoTime();
+    long deadline = started + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      assertThat(process.isAlive()).as("the %s app exited (%s); its output:%n%s", name,
+          process.isAlive() ? "" : process.exitValue(), output(name)).isTrue();
+      try {
+        if (get("/health").statusCode() == 200) {
+          return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the " + name + " app did not answer GET /health within 30 s; its output:\n" + output(name));
+  }
+
+  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5))
+        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  /** The snapshot without {@code retry_after_ms}, which changes with time. */
+  private static JsonObject withoutLiveFields(JsonObject snapshot) {
+    snapshot.remove("retry_after_ms");
+    return snapshot;
+  }
+
+  private String output(String name) {
+    try {
+      Path log = dir.resolve(name + ".log");
+      return Files.exists(log) ? Files.readString(log, UTF_8) : "(none)";
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  /** The packaged jar and its runtime class path when failsafe passed them, else this JVM's class path. */
+  private static String classPath() throws IOException {
+    String jar = System.getProperty("tripstate.jar");
+    String classpathFile = System.getProperty("tripstate.classpathFile");
+    if (jar != null && classpathFile != null) {
+      assertThat(Path.of(jar)).as("the packaged jar").exists();
+      return jar + File.pathSeparator + Files.readString(Path.of(classpathFile)).trim();
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  private static String launcherDescription() {
+    return System.getProperty("tripstate.jar") != null ? "packaged jar + target/classpath.txt"
+        : "this JVM's class path (target/classes), not the packaged jar: run with mvn verify for that";
+  }
+
+  private static Path basedir() {
+    return Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
