@@ -1,6 +1,9 @@
 package io.tripstate;
 
+import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Outcome;
+import io.tripstate.bus.LocalView;
 import io.tripstate.config.TripstateConfig;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -26,6 +29,8 @@ import java.util.function.Supplier;
 public final class BreakerClient {
   private static final Logger LOG = System.getLogger(BreakerClient.class.getName());
 
+  /** The permit of a call permitted by the fast path ({@link Breaker#UNTRACKED_PERMIT}). */
+  private static final String UNTRACKED = Long.toString(Breaker.UNTRACKED_PERMIT);
   /** The {@code callTimeoutMs} default, used to bound the wait for a {@code call} without a timeout. */
   private static final long DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
@@ -33,10 +38,24 @@ public final class BreakerClient {
   private final String address;
   private final DeliveryOptions delivery;
 
-  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery) {
+  private final boolean fastPath;
+  private final OutcomeBatcher batcher;
+  private volatile LocalView view;
+
+  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery, boolean fastPath) {
     this.vertx = vertx;
     this.address = address;
     this.delivery = delivery;
+    this.fastPath = fastPath;
+    this.batcher = new OutcomeBatcher(vertx, address);
+  }
+
+  /**
+   * This client without the in-process fast path: every call goes over the event bus, as it does anyway
+   * when the verticle runs in another Vert.x instance (a cluster).
+   */
+  public BreakerClient withoutFastPath() {
+    return new BreakerClient(vertx, address, delivery, false);
   }
 
   /** A client of the verticle on the default address ({@code tripstate}). */
@@ -50,11 +69,50 @@ public final class BreakerClient {
 
   /** A client with its own delivery options (e.g. a send timeout); the {@code action} header is set per call. */
   public static BreakerClient create(Vertx vertx, String address, DeliveryOptions delivery) {
-    return new BreakerClient(vertx, address, delivery);
+    return new BreakerClient(vertx, address, delivery, true);
   }
 
+  /**
+   * Asks for a permit. When the verticle runs in this Vert.x instance, a closed breaker permits and an open
+   * one whose time is not up rejects right here, from the view the verticle publishes (updated before the
+   * verticle answers the request that caused a transition); everything else asks the verticle.
+   */
   public Future<AcquireResult> acquire(String name) {
+    AcquireResult local = decideLocally(name);
+    if (local != null) {
+      return Future.succeededFuture(local);
+    }
     return request("acquire", new JsonObject().put("name", name)).map(AcquireResult::fromJson);
+  }
+
+  private AcquireResult decideLocally(String name) {
+    LocalView local = view();
+    LocalView.Entry entry = local == null ? null : local.get(name);
+    if (entry == null) {
+      return null;
+    }
+    if (entry.state() == BreakerState.CLOSED) {
+      return new AcquireResult(name, true, "closed", UNTRACKED, 0);
+    }
+    if (entry.state() == BreakerState.OPEN) {
+      long wait = entry.openUntilMs() - local.millis();
+      if (wait > 0) {
+        return new AcquireResult(name, false, "open", null, wait);
+      }
+    }
+    return null;
+  }
+
+  private LocalView view() {
+    if (!fastPath) {
+      return null;
+    }
+    LocalView current = view;
+    if (current == null || !current.isOpen()) {
+      current = LocalView.find(vertx, address);
+      view = current;
+    }
+    return current;
   }
 
   /**
@@ -159,6 +217,10 @@ public final class BreakerClient {
       return result.andThen(outcome -> {
         long durationMs = (System.nanoTime() - started) / 1_000_000;
         Outcome recorded = outcome.succeeded() ? Outcome.SUCCESS : Outcome.FAILURE;
+        if (UNTRACKED.equals(permit.permit())) {
+          batcher.add(name, recorded, durationMs);
+          return;
+        }
         record(name, recorded, permit.permit(), durationMs).onFailure(e -> LOG.log(
             conflict(e) ? Level.DEBUG : Level.WARNING, "Breaker ''{0}'': recording a {1} failed: {2}", name,
             recorded.wireName(), e.toString()));

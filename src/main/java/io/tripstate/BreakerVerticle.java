@@ -2,6 +2,7 @@ package io.tripstate;
 
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.bus.BreakerApi;
+import io.tripstate.bus.LocalView;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
@@ -40,6 +41,7 @@ public class BreakerVerticle extends VerticleBase {
   private BreakerRegistry registry;
   private Persistence persistence;
   private BreakerApi api;
+  private LocalView view;
   private HttpServer httpServer;
   private boolean owner;
 
@@ -65,13 +67,24 @@ public class BreakerVerticle extends VerticleBase {
     }
     SnapshotCodec.warmUp();
     persistence = createPersistence();
-    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), persistence);
+    view = new LocalView(clock);
+    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
-        config.maxRequestBytes());
-    persistence.afterLateRestore(api::rearmDeadlines);
+        config.maxRequestBytes(), view);
+    persistence.afterLateRestore(() -> {
+      view.updateAll(registry.all());
+      api.rearmDeadlines();
+    });
     return persistence.start(registry)
-        .compose(v -> api.listen())
+        .compose(v -> {
+          view.updateAll(registry.all());
+          return api.listen();
+        })
+        .compose(v -> {
+          view.publish(vertx, config.address());
+          return Future.<Void>succeededFuture();
+        })
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
             registry.size(), config.address()))
@@ -80,6 +93,9 @@ public class BreakerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (view != null && config != null) {
+      view.withdraw(vertx, config.address());
+    }
     Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
     Future<Void> httpClosed = httpServer == null ? Future.succeededFuture() : httpServer.close();
     Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();

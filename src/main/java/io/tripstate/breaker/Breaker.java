@@ -17,6 +17,11 @@ import static io.tripstate.breaker.BreakerState.OPEN;
  */
 public final class Breaker {
   private static final long NO_TIME = Long.MIN_VALUE;
+  /**
+   * The permit of a call permitted in closed without asking the owner (the in-process fast path): it counts
+   * in closed, and is refused in half-open, where only trials decide.
+   */
+  public static final long UNTRACKED_PERMIT = 0;
 
   private final String name;
   private final BreakerSettings settings;
@@ -213,6 +218,11 @@ public final class Breaker {
     return 0;
   }
 
+  /** While open, when a trial becomes possible (epoch ms); 0 in other states. */
+  public long openUntilMs() {
+    return state == OPEN ? openedAtMs + openTimeoutMs : 0;
+  }
+
   /** Moves this breaker's versions above {@code base}, so that its local changes win over a stored copy. */
   public void rebaseVersion(long base) {
     version = base + Math.max(1, version);
@@ -267,6 +277,9 @@ public final class Breaker {
   }
 
   private void checkPermit(long permit) {
+    if (permit == UNTRACKED_PERMIT) {
+      return;
+    }
     if (trials.recentlyFinished(permit)) {
       throw new PermitRejectedException(name, permit, "was already used or has expired");
     }

@@ -8,11 +8,13 @@ public enum Action {
   RESET("reset"),
   FORCE_OPEN("force_open"),
   DISABLE("disable"),
-  CALL("call");
+  CALL("call"),
+  /** Fire-and-forget outcomes from the in-process fast path: {@code {"records": [record body, ...]}}. */
+  RECORD_BATCH("record_batch");
 
   /** The header that names the action (the Vert.x service-proxy convention). */
   public static final String HEADER = "action";
-  private static final String LIST = "acquire, record, status, reset, force_open, disable, call";
+  private static final String LIST = "acquire, record, status, reset, force_open, disable, call, record_batch";
 
   private final String wireName;
 

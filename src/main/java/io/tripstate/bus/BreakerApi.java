@@ -38,13 +38,15 @@ public final class BreakerApi {
   private final Persistence persistence;
   private final Clock clock;
   private final long maxRequestBytes;
+  private final LocalView view;
   private final DeadlineTimer deadlines;
   private final CallAction calls;
   private MessageConsumer<Object> consumer;
 
   public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
-      Clock clock, long maxRequestBytes) {
+      Clock clock, long maxRequestBytes, LocalView view) {
     this.maxRequestBytes = maxRequestBytes;
+    this.view = view;
     this.eventBus = eventBus;
     this.address = address;
     this.registry = registry;
@@ -136,13 +138,38 @@ public final class BreakerApi {
       case CALL:
         calls.handle(message, body);
         return null;
+      case RECORD_BATCH:
+        return recordBatch(body, now);
       default:
         throw new IllegalStateException("unhandled action " + action);
     }
   }
 
+  /** Outcomes sent without waiting (the fast path): each counted or refused on its own. */
+  private JsonObject recordBatch(JsonObject body, long now) {
+    Object records = body.getValue("records");
+    if (!(records instanceof JsonArray list)) {
+      throw new ApiException(ApiError.BAD_REQUEST, "'records' must be an array of record bodies");
+    }
+    int recorded = 0;
+    int refused = 0;
+    for (Object item : list) {
+      try {
+        JsonObject record = Requests.body(item);
+        String name = Requests.name(record);
+        registry.record(name, Requests.outcome(record), Requests.permit(record), Requests.durationMs(record), now);
+        recorded++;
+      } catch (ApiException | PermitRejectedException | BreakerRegistry.LimitExceededException e) {
+        refused++;
+        LOG.log(Level.DEBUG, "A batched outcome was refused: {0}", e.getMessage());
+      }
+    }
+    return new JsonObject().put("recorded", recorded).put("refused", refused);
+  }
+
   private JsonObject acquire(String name, long now) {
     Decision decision = registry.acquire(name, now);
+    view.update(registry.get(name));
     JsonObject reply = new JsonObject()
         .put("name", name)
         .put("permitted", decision.permitted())

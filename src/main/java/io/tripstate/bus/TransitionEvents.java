@@ -20,8 +20,11 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   private final EventBus eventBus;
   private final String address;
   private final BreakerRegistry.Listener next;
+  private final LocalView view;
 
-  public TransitionEvents(EventBus eventBus, String address, BreakerRegistry.Listener next) {
+  /** @param view the in-process view to keep current, before anyone is told of the transition */
+  public TransitionEvents(EventBus eventBus, String address, LocalView view, BreakerRegistry.Listener next) {
+    this.view = view;
     this.eventBus = eventBus;
     this.address = address;
     this.next = next;
@@ -40,6 +43,7 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
 
   @Override
   public void onTransition(Breaker breaker, Transition transition) {
+    view.update(breaker);
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}), version {4}", transition.name(), transition.from(),
         transition.to(), transition.reason(), transition.version());
     next.onTransition(breaker, transition);

@@ -151,6 +151,20 @@ class BreakerPolicyTest {
   }
 
   @Test
+  void theUntrackedPermitOfTheFastPathCountsInClosedButNeverDecidesATrial() {
+    Breaker breaker = breaker(BreakerSettings.builder().failureThreshold(1).resetTimeoutMs(1_000));
+
+    breaker.record(FAILURE, Breaker.UNTRACKED_PERMIT, null, now);
+    assertThat(breaker.state()).isEqualTo(OPEN);
+    now += 1_000;
+    breaker.acquire(now);
+
+    assertThatThrownBy(() -> breaker.record(SUCCESS, Breaker.UNTRACKED_PERMIT, null, now))
+        .isInstanceOf(PermitRejectedException.class);
+    assertThat(breaker.state()).isEqualTo(HALF_OPEN);
+  }
+
+  @Test
   void aPermitRecordedTwiceIsRejectedTheSecondTime() {
     Breaker breaker = openedFrom(BreakerSettings.builder().resetTimeoutMs(1_000).successThreshold(3));
     now += 1_000;

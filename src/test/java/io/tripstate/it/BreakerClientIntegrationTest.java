@@ -8,6 +8,7 @@ import io.tripstate.AcquireResult;
 import io.tripstate.BreakerClient;
 import io.tripstate.CallNotPermittedException;
 import io.tripstate.breaker.Outcome;
+import io.tripstate.support.Bus;
 import io.tripstate.support.MutableClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -57,7 +58,17 @@ class BreakerClientIntegrationTest {
       throw new IllegalStateException("thrown, not returned");
     }))).hasMessageContaining("thrown, not returned");
 
-    assertThat(await(client.status("exec")).getString("state")).isEqualTo("open");
+    // Fast-path outcomes are sent behind the result, batched: they arrive shortly after.
+    Bus.eventually(() -> "open".equals(await(client.status("exec")).getString("state")), "two failures counted");
+  }
+
+  @Test
+  void executeOverTheEventBusOnlyRecordsInOrderWithoutTheFastPath() {
+    BreakerClient remote = client.withoutFastPath();
+    assertThatThrownBy(() -> await(remote.execute("remote", () -> Future.failedFuture("boom"))));
+    assertThatThrownBy(() -> await(remote.execute("remote", () -> Future.failedFuture("boom"))));
+
+    assertThat(await(remote.status("remote")).getString("state")).isEqualTo("open");
   }
 
   @Test

@@ -1,0 +1,84 @@
+package io.tripstate.bus;
+
+import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerState;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A read-only view of the breakers that the verticle publishes to {@code BreakerClient}s in the same Vert.x
+ * instance, so that they decide {@code acquire} in closed and open states in their own thread without an
+ * event-bus hop. The verticle stays the only writer: it updates an entry in the same event-loop turn as the
+ * transition, before it answers the request that caused it. Everything else (half-open trials, forced
+ * states, unknown names) still goes through the verticle.
+ */
+public final class LocalView implements Shareable {
+  private static final String VIEWS = "io.tripstate.views";
+
+  /** What a client needs to decide alone: the state and, while open, until when. */
+  public record Entry(BreakerState state, long openUntilMs) {}
+
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private volatile boolean open = true;
+
+  public LocalView(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The view published for an address in this Vert.x instance, or {@code null}. */
+  public static LocalView find(Vertx vertx, String address) {
+    LocalMap<String, LocalView> views = vertx.sharedData().getLocalMap(VIEWS);
+    LocalView view = views.get(address);
+    return view != null && view.open ? view : null;
+  }
+
+  /** Publishes this view for an address; the owner calls it once it serves. */
+  public void publish(Vertx vertx, String address) {
+    vertx.sharedData().<String, LocalView>getLocalMap(VIEWS).put(address, this);
+  }
+
+  /** Withdraws the view: clients holding it go back to the event bus. */
+  public void withdraw(Vertx vertx, String address) {
+    open = false;
+    vertx.sharedData().<String, LocalView>getLocalMap(VIEWS).remove(address, this);
+  }
+
+  public boolean isOpen() {
+    return open;
+  }
+
+  /** The entry of a name, or {@code null} when the client must ask the verticle. */
+  public Entry get(String name) {
+    return entries.get(name);
+  }
+
+  /** The owner's clock, so that clients judge open-until on the same time line. */
+  public long millis() {
+    return clock.millis();
+  }
+
+  /** Owner only: reflects a breaker's current state. */
+  public void update(Breaker breaker) {
+    BreakerState state = breaker.state();
+    Entry current = entries.get(breaker.name());
+    long openUntil = state == BreakerState.OPEN ? breaker.openUntilMs() : 0;
+    if (current == null || current.state() != state || current.openUntilMs() != openUntil) {
+      entries.put(breaker.name(), new Entry(state, openUntil));
+    }
+  }
+
+  /** Owner only: reflects every breaker (after a restore). */
+  public void updateAll(Collection<Breaker> breakers) {
+    breakers.forEach(this::update);
+  }
+
+  @Override
+  public Shareable copy() {
+    return this;
+  }
+}
