@@ -184,6 +184,11 @@ class TripstateConfigTest {
       {"redis": {"maxPoolSize": "many"}}                            | redis.maxPoolSize                | many
       """)
   void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
+    assertRejectedNaming(json, key, value);
+  }
+
+  /** Reading {@code json} fails with a ConfigException naming the full key and the value. */
+  private static void assertRejectedNaming(String json, String key, String value) {
     // Given a config with one invalid value
     JsonObject config = new JsonObject(json);
 
@@ -441,16 +446,7 @@ class TripstateConfigTest {
       """)
   void anInvalidBreakerPolicyValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key,
       String value) {
-    // Given a config with one invalid breaker policy value
-    JsonObject config = new JsonObject(json);
-
-    // When it is read
-    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(config));
-
-    // Then it fails naming the full key and the value
-    assertThat(error).as("%s must be rejected", json).isNotNull();
-    assertThat(error.key()).isEqualTo(key);
-    assertThat(error.getMessage()).contains(key).contains(value);
+    assertRejectedNaming(json, key, value);
   }
 
   @Test
