@@ -77,14 +77,7 @@ public class BreakerVerticle extends VerticleBase {
       api.rearmDeadlines();
     });
     return persistence.start(registry)
-        .compose(v -> {
-          view.updateAll(registry.all());
-          return api.listen();
-        })
-        .compose(v -> {
-          view.publish(vertx, config.address());
-          return Future.<Void>succeededFuture();
-        })
+        .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
             registry.size(), config.address()))
@@ -103,6 +96,12 @@ public class BreakerVerticle extends VerticleBase {
       releaseOwnership();
       return Future.succeededFuture();
     });
+  }
+
+  /** Opens the API and the fast path, once the view reflects the restored breakers. */
+  private Future<Void> serveEventBus() {
+    view.updateAll(registry.all());
+    return api.listen().onSuccess(v -> view.publish(vertx, config.address()));
   }
 
   /** The port the HTTP status routes listen on, or -1 when HTTP is off or not started yet. */
