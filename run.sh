@@ -5,6 +5,36 @@
 # When no Redis answers on a loopback URL, the app starts one itself with its data in ./data.
 set -euo pipefail
 
+# ./run.sh bench [--quick]: builds with the bench profile and runs the benchmarks of issue 5 (docs/BENCHMARKS.md),
+# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick under 2.
+if [[ "${1:-}" == bench ]]; then
+  cd "$(dirname "${BASH_SOURCE[0]}")"
+  quick=""
+  if [[ "${2:-}" == --quick ]]; then quick=--quick; fi
+  out=target/bench-build/results
+  started=$(date +%s)
+  echo "building the bench profile..."
+  mvn -B -q -Dstyle.color=never -Pbench test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench-build/classpath.txt -Dmdep.includeScope=test
+  rm -rf "$out" && mkdir -p "$out"
+  cp="target/bench-build/classes:target/bench-build/test-classes:$(cat target/bench-build/classpath.txt)"
+  jvm=(java -Xms1g -Xmx1g -Dbench.out="$out" -Djava.util.logging.config.file=src/test/resources/logging.properties -cp "$cp")
+  for main in DecisionCore EventBusApi PersistenceCommands Restore Memory; do
+    echo "== $main $quick"
+    section=$(date +%s)
+    "${jvm[@]}" io.tripstate.bench.$main $quick 2>&1 | grep -v '^SLF4J' | tee "$out/$main.log"
+    echo "($main took $(( $(date +%s) - section )) s)"
+  done
+  echo "== PersistenceLatency (transition to Redis acknowledgement, ackAfterWrite off/on)"
+  "${jvm[@]}" io.tripstate.bench.PersistenceLatency "$([[ -n $quick ]] && echo 500 || echo 5000)" 2>&1 \
+    | grep -v '^SLF4J\| INFO ' | tee "$out/PersistenceLatency.log"
+  echo
+  echo "======== summary ($(nproc) cores, $(date -u +%FT%TZ), $(git describe --always --dirty 2>/dev/null)," \
+    "$(( $(date +%s) - started )) s) ========"
+  cat "$out"/*.md
+  exit 0
+fi
+
 # A relative config path is relative to where run.sh was called from, not to the repository.
 if [[ $# -gt 0 && "$1" != /* && "$1" != -* ]]; then
   set -- "$PWD/$1" "${@:2}"

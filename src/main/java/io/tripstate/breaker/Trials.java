@@ -9,15 +9,14 @@ import java.util.Arrays;
 final class Trials {
   private static final int FINISHED = 64;
 
-  private long[] permits = new long[1];
-  private long[] grantedAt = new long[1];
-  private int count;
-  private final long[] finished = new long[FINISHED];
-  private int finishedNext;
+  private static final long[] NONE = new long[0];
 
-  Trials() {
-    Arrays.fill(finished, -1);
-  }
+  // Allocated on first use: most breakers never go half-open, and an idle breaker should stay small.
+  private long[] permits = NONE;
+  private long[] grantedAt = NONE;
+  private int count;
+  private long[] finished = NONE;
+  private int finishedNext;
 
   int count() {
     return count;
@@ -25,8 +24,8 @@ final class Trials {
 
   void grant(long permit, long nowMs) {
     if (permits.length == count) {
-      permits = Arrays.copyOf(permits, count * 2);
-      grantedAt = Arrays.copyOf(grantedAt, count * 2);
+      permits = Arrays.copyOf(permits, Math.max(1, count * 2));
+      grantedAt = Arrays.copyOf(grantedAt, Math.max(1, count * 2));
     }
     permits[count] = permit;
     grantedAt[count] = nowMs;
@@ -80,6 +79,10 @@ final class Trials {
   }
 
   private void remember(long permit) {
+    if (finished.length == 0) {
+      finished = new long[FINISHED];
+      Arrays.fill(finished, -1);
+    }
     finished[finishedNext] = permit;
     finishedNext = (finishedNext + 1) % FINISHED;
   }

@@ -1,0 +1,80 @@
+package io.tripstate.bench;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link DecisionCoreBenchmark} through the JMH Runner API: forked JVMs (one fork), {@code -prof gc} for
+ * allocation per operation; prints the JMH output and a table with ratios against Resilience4j's pair.
+ * The forks inherit this JVM's class path, so start it with the test class path of the {@code bench} profile.
+ * {@code --quick}: shorter warm-up and measurement.
+ */
+public final class DecisionCore {
+  private DecisionCore() {}
+
+  public static void main(String[] args) throws RunnerException {
+    boolean quick = Summary.quick(args);
+    Options options = new OptionsBuilder()
+        .include(DecisionCoreBenchmark.class.getName() + ".")
+        .forks(1)
+        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.milliseconds(quick ? 500 : 2_000))
+        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 2_000))
+        .jvmArgsAppend("-Xms512m", "-Xmx512m")
+        .addProfiler("gc")
+        .timeUnit(TimeUnit.NANOSECONDS)
+        .build();
+    Collection<RunResult> results = new Runner(options).run();
+    Map<String, double[]> byName = new HashMap<>();
+    for (RunResult result : results) {
+      String name = result.getParams().getBenchmark();
+      name = name.substring(name.lastIndexOf('.') + 1);
+      double alloc = Double.NaN;
+      for (Map.Entry<String, Result> secondary : result.getSecondaryResults().entrySet()) {
+        if (secondary.getKey().endsWith("gc.alloc.rate.norm")) {
+          alloc = secondary.getValue().getScore();
+        }
+      }
+      Result primary = result.getPrimaryResult();
+      byName.put(name, new double[] {primary.getScore(), primary.getScoreError(), alloc,
+          result.getParams().getThreads()});
+    }
+    double r4jPair = score(byName, "resilience4jClosedPair");
+    double r4jReject = score(byName, "resilience4jOpenReject");
+    Summary summary = new Summary("2-decision-core", "Decision core (JMH, 1 fork, ns per operation per thread)",
+        "benchmark", "threads", "ns/op", "± error", "B/op", "vs Resilience4j (same path, 1 thread)");
+    String[][] rows = {
+        {"tripstateClosedPairCount100", "pair"}, {"tripstateClosedPairConsecutive", "pair"},
+        {"resilience4jClosedPair", "pair"}, {"resilience4jClosedPair2Threads", "pair"},
+        {"vertxExecute", "pair"}, {"vertxExecute2Threads", "pair"}, {"vertxExecuteNoTimeout", "pair"},
+        {"tripstateOpenReject", "reject"}, {"resilience4jOpenReject", "reject"},
+        {"resilience4jOpenReject2Threads", "reject"}, {"vertxOpenReject", "reject"}};
+    for (String[] row : rows) {
+      double[] r = byName.get(row[0]);
+      if (r == null) {
+        summary.row(row[0], "-", "missing", "", "", "");
+        continue;
+      }
+      summary.row(row[0], (int) r[3], String.format("%.1f", r[0]), String.format("%.1f", r[1]),
+          String.format("%.0f", r[2]), Summary.ratio(r[0], row[1].equals("pair") ? r4jPair : r4jReject));
+    }
+    summary.note("Pairs: tripstate `acquire(now)` + `record(SUCCESS, permit, null, now)`; Resilience4j "
+        + "`tryAcquirePermission()` + `onSuccess(0, ns)` (COUNT_BASED, 100); vertx-circuit-breaker `execute` of an "
+        + "already completed `Future` (default options: 10 s timeout, one timer per call; NoTimeout: timeout -1). "
+        + "tripstate's Breaker is confined to one thread by design, so it runs at 1 thread only.");
+    summary.write();
+  }
+
+  private static double score(Map<String, double[]> byName, String name) {
+    double[] r = byName.get(name);
+    return r == null ? Double.NaN : r[0];
+  }
+}

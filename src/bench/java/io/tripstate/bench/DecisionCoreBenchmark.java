@@ -1,0 +1,172 @@
+package io.tripstate.bench;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerSettings;
+import io.tripstate.breaker.Decision;
+import io.tripstate.breaker.Outcome;
+import io.tripstate.breaker.WindowType;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Section 2 of issue 5: the cost of one decision in process, tripstate's pure {@link Breaker} against
+ * Resilience4j 2.4.0 and vertx-circuit-breaker 5.0.7. Warm-up, measurement and forks come from
+ * {@link DecisionCore} (the runner), not from annotations here.
+ *
+ * <p>tripstate's {@code Breaker} is single-threaded by design (the verticle's event loop owns it), so it runs
+ * at 1 thread only; the two others are thread-safe and also run at 2 threads sharing one breaker.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class DecisionCoreBenchmark {
+  // Far in the future: an opened breaker stays open for the whole run.
+  private static final long LONG_OPEN_MS = 3_600_000;
+
+  /** tripstate breakers: a count window of 100 (as Resilience4j below), the default consecutive one, an open one. */
+  @State(Scope.Thread)
+  public static class Tripstate {
+    Breaker count100;
+    Breaker consecutive;
+    Breaker open;
+    long now;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      now = System.currentTimeMillis();
+      BreakerSettings count = BreakerSettings.builder().window(WindowType.COUNT, 100, 100)
+          .resetTimeoutMs(LONG_OPEN_MS).build();
+      count100 = new Breaker("count100", count, 0);
+      consecutive = new Breaker("consecutive", BreakerSettings.builder().resetTimeoutMs(LONG_OPEN_MS).build(), 0);
+      open = new Breaker("open", BreakerSettings.builder().failureThreshold(1).resetTimeoutMs(LONG_OPEN_MS).build(), 0);
+      open.record(Outcome.FAILURE, null, null, now);
+      if (open.acquire(now).permitted()) {
+        throw new IllegalStateException("the open breaker permitted a call");
+      }
+    }
+  }
+
+  /** One Resilience4j breaker shared by all threads: count window of 100, as the issue asks. */
+  @State(Scope.Benchmark)
+  public static class Resilience4j {
+    io.github.resilience4j.circuitbreaker.CircuitBreaker closed;
+    io.github.resilience4j.circuitbreaker.CircuitBreaker open;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      CircuitBreakerConfig config = CircuitBreakerConfig.custom().slidingWindowType(SlidingWindowType.COUNT_BASED)
+          .slidingWindowSize(100).minimumNumberOfCalls(100).waitDurationInOpenState(Duration.ofHours(1)).build();
+      closed = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("closed", config);
+      open = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("open", config);
+      open.transitionToOpenState();
+    }
+  }
+
+  /** vertx-circuit-breaker with its default options (a 10 s timeout: one timer per call) and with no timeout. */
+  @State(Scope.Benchmark)
+  public static class VertxBreaker {
+    Vertx vertx;
+    CircuitBreaker closed;
+    CircuitBreaker closedNoTimeout;
+    CircuitBreaker open;
+    final Supplier<Future<String>> completed = () -> Future.succeededFuture("ok");
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      vertx = Vertx.vertx();
+      closed = CircuitBreaker.create("closed", vertx, new CircuitBreakerOptions());
+      closedNoTimeout = CircuitBreaker.create("closed-no-timeout", vertx, new CircuitBreakerOptions().setTimeout(-1));
+      open = CircuitBreaker.create("open", vertx, new CircuitBreakerOptions().setResetTimeout(LONG_OPEN_MS));
+      open.open();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      vertx.close().await();
+    }
+  }
+
+  @Benchmark
+  public Object tripstateClosedPairCount100(Tripstate s) {
+    Decision decision = s.count100.acquire(s.now);
+    // As the verticle does for a record that carries the permit handed out by acquire.
+    return s.count100.record(Outcome.SUCCESS, decision.permit(), null, s.now);
+  }
+
+  @Benchmark
+  public Object tripstateClosedPairConsecutive(Tripstate s) {
+    Decision decision = s.consecutive.acquire(s.now);
+    return s.consecutive.record(Outcome.SUCCESS, decision.permit(), null, s.now);
+  }
+
+  @Benchmark
+  public Object tripstateOpenReject(Tripstate s) {
+    return s.open.acquire(s.now);
+  }
+
+  @Benchmark
+  public boolean resilience4jClosedPair(Resilience4j s) {
+    return closedPair(s);
+  }
+
+  @Benchmark
+  @Threads(2)
+  public boolean resilience4jClosedPair2Threads(Resilience4j s) {
+    return closedPair(s);
+  }
+
+  @Benchmark
+  public boolean resilience4jOpenReject(Resilience4j s) {
+    return s.open.tryAcquirePermission();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public boolean resilience4jOpenReject2Threads(Resilience4j s) {
+    return s.open.tryAcquirePermission();
+  }
+
+  @Benchmark
+  public void vertxExecute(VertxBreaker s, Blackhole bh) {
+    bh.consume(s.closed.execute(s.completed));
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void vertxExecute2Threads(VertxBreaker s, Blackhole bh) {
+    bh.consume(s.closed.execute(s.completed));
+  }
+
+  @Benchmark
+  public void vertxExecuteNoTimeout(VertxBreaker s, Blackhole bh) {
+    bh.consume(s.closedNoTimeout.execute(s.completed));
+  }
+
+  @Benchmark
+  public void vertxOpenReject(VertxBreaker s, Blackhole bh) {
+    bh.consume(s.open.execute(s.completed));
+  }
+
+  private static boolean closedPair(Resilience4j s) {
+    boolean permitted = s.closed.tryAcquirePermission();
+    s.closed.onSuccess(0, TimeUnit.NANOSECONDS);
+    return permitted;
+  }
+}
