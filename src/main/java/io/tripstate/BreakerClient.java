@@ -79,9 +79,10 @@ public final class BreakerClient {
    */
   public Future<AcquireResult> acquire(String name) {
     AcquireResult local = decideLocally(name);
-    if (local != null) {
-      return Future.succeededFuture(local);
-    }
+    return local != null ? Future.succeededFuture(local) : acquireFromVerticle(name);
+  }
+
+  private Future<AcquireResult> acquireFromVerticle(String name) {
     return request("acquire", new JsonObject().put("name", name)).map(AcquireResult::fromJson);
   }
 
@@ -200,7 +201,10 @@ public final class BreakerClient {
    * since the event bus keeps a sender's order).
    */
   public <T> Future<T> execute(String name, Supplier<Future<T>> call) {
-    return acquire(name).compose(permit -> {
+    AcquireResult local = decideLocally(name);
+    boolean fast = local != null;
+    Future<AcquireResult> acquired = fast ? Future.succeededFuture(local) : acquireFromVerticle(name);
+    return acquired.compose(permit -> {
       if (!permit.permitted()) {
         return Future.failedFuture(new CallNotPermittedException(name, permit.state(), permit.retryAfterMs()));
       }
@@ -217,7 +221,7 @@ public final class BreakerClient {
       return result.andThen(outcome -> {
         long durationMs = (System.nanoTime() - started) / 1_000_000;
         Outcome recorded = outcome.succeeded() ? Outcome.SUCCESS : Outcome.FAILURE;
-        if (UNTRACKED.equals(permit.permit())) {
+        if (fast) {
           batcher.add(name, recorded, durationMs);
           return;
         }

@@ -18,10 +18,16 @@ import static io.tripstate.breaker.BreakerState.OPEN;
 public final class Breaker {
   private static final long NO_TIME = Long.MIN_VALUE;
   /**
-   * The permit of a call permitted in closed without asking the owner (the in-process fast path): it counts
-   * in closed, and is refused in half-open, where only trials decide.
+   * The permit of a call permitted in closed or disabled (by the owner or by the in-process fast path): it
+   * counts in closed, and is refused in half-open, where only trials decide.
    */
   public static final long UNTRACKED_PERMIT = 0;
+  /*
+   * Closed and disabled hand out the untracked permit: only trials need telling apart, and a shared answer
+   * keeps the hot path free of allocation.
+   */
+  private static final Decision PERMITTED_CLOSED = new Decision(true, CLOSED, UNTRACKED_PERMIT, 0, null);
+  private static final Decision PERMITTED_DISABLED = new Decision(true, DISABLED, UNTRACKED_PERMIT, 0, null);
 
   private final String name;
   private final BreakerSettings settings;
@@ -120,8 +126,9 @@ public final class Breaker {
   public Decision acquire(long nowMs) {
     switch (state) {
       case CLOSED:
+        return PERMITTED_CLOSED;
       case DISABLED:
-        return new Decision(true, state, ++permitSeq, 0, null);
+        return PERMITTED_DISABLED;
       case OPEN: {
         long wait = retryAfterMs(nowMs);
         if (wait > 0) {

@@ -62,15 +62,15 @@ class BreakerTest {
   }
 
   @Test
-  void closedPermitsEveryCallWithDistinctPermits() {
+  void closedPermitsEveryCallWithTheUntrackedPermitAndNoAllocation() {
     Breaker breaker = breaker(settings);
 
     Decision first = breaker.acquire(now);
     Decision second = breaker.acquire(now);
 
     assertThat(first.permitted()).isTrue();
-    assertThat(second.permitted()).isTrue();
-    assertThat(first.permit()).isNotEqualTo(second.permit());
+    assertThat(first.permit()).isEqualTo(Breaker.UNTRACKED_PERMIT);
+    assertThat(second).as("one shared answer").isSameAs(first);
     assertThat(first.transition()).isNull();
   }
 
