@@ -56,7 +56,8 @@ public final class DecisionCore {
         {"resilience4jClosedPair", "pair"}, {"resilience4jClosedPair2Threads", "pair"},
         {"vertxExecute", "pair"}, {"vertxExecute2Threads", "pair"}, {"vertxExecuteNoTimeout", "pair"},
         {"tripstateOpenReject", "reject"}, {"resilience4jOpenReject", "reject"},
-        {"resilience4jOpenReject2Threads", "reject"}, {"vertxOpenReject", "reject"}};
+        {"resilience4jOpenReject2Threads", "reject"}, {"vertxOpenReject", "reject"},
+        {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"}};
     for (String[] row : rows) {
       double[] r = byName.get(row[0]);
       if (r == null) {

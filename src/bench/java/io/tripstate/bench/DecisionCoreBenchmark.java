@@ -2,6 +2,8 @@ package io.tripstate.bench;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.tripstate.BreakerClient;
+import io.tripstate.BreakerVerticle;
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.Decision;
@@ -9,8 +11,10 @@ import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.WindowType;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -64,6 +68,40 @@ public class DecisionCoreBenchmark {
   }
 
   /** One Resilience4j breaker shared by all threads: count window of 100, as the issue asks. */
+  /** Item 7: BreakerClient.execute on the in-process fast path, a verticle deployed in the same Vert.x. */
+  @State(Scope.Benchmark)
+  public static class FastPath {
+    Vertx vertx;
+    BreakerClient client;
+    Supplier<Future<String>> completed = () -> Future.succeededFuture("ok");
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      vertx = Vertx.vertx();
+      JsonObject config = new JsonObject().put("address", "bench.fast")
+          .put("persistence", new JsonObject().put("enabled", false));
+      vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)).await();
+      client = BreakerClient.create(vertx, "bench.fast");
+      // The first acquire creates the breaker through the verticle; from then on the view answers.
+      client.acquire("fast").await();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      vertx.close().await();
+    }
+  }
+
+  @Benchmark
+  public Object tripstateFastPathExecute(FastPath s) {
+    return s.client.execute("fast", s.completed);
+  }
+
+  @Benchmark
+  public Object tripstateFastPathAcquire(FastPath s) {
+    return s.client.acquire("fast");
+  }
+
   @State(Scope.Benchmark)
   public static class Resilience4j {
     io.github.resilience4j.circuitbreaker.CircuitBreaker closed;
