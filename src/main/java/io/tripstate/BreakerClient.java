@@ -42,12 +42,17 @@ public final class BreakerClient {
   private final OutcomeBatcher batcher;
   private volatile LocalView view;
 
-  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery, boolean fastPath) {
+  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery, boolean fastPath, int batchLimit) {
     this.vertx = vertx;
     this.address = address;
     this.delivery = delivery;
     this.fastPath = fastPath;
-    this.batcher = new OutcomeBatcher(vertx, address);
+    this.batcher = new OutcomeBatcher(vertx, address, batchLimit);
+  }
+
+  /** This client with another bound on unconfirmed fast-path outcomes (tests of the back-pressure). */
+  BreakerClient withOutcomeLimit(int limit) {
+    return new BreakerClient(vertx, address, delivery, fastPath, limit);
   }
 
   /**
@@ -55,7 +60,7 @@ public final class BreakerClient {
    * when the verticle runs in another Vert.x instance (a cluster).
    */
   public BreakerClient withoutFastPath() {
-    return new BreakerClient(vertx, address, delivery, false);
+    return new BreakerClient(vertx, address, delivery, false, OutcomeBatcher.DEFAULT_LIMIT);
   }
 
   /** A client of the verticle on the default address ({@code tripstate}). */
@@ -69,7 +74,7 @@ public final class BreakerClient {
 
   /** A client with its own delivery options (e.g. a send timeout); the {@code action} header is set per call. */
   public static BreakerClient create(Vertx vertx, String address, DeliveryOptions delivery) {
-    return new BreakerClient(vertx, address, delivery, true);
+    return new BreakerClient(vertx, address, delivery, true, OutcomeBatcher.DEFAULT_LIMIT);
   }
 
   /**
@@ -201,7 +206,8 @@ public final class BreakerClient {
    * since the event bus keeps a sender's order).
    */
   public <T> Future<T> execute(String name, Supplier<Future<T>> call) {
-    AcquireResult local = decideLocally(name);
+    // While the verticle has not caught up with earlier outcomes, ask it: its answer then waits behind them.
+    AcquireResult local = batcher.saturated() ? null : decideLocally(name);
     boolean fast = local != null;
     Future<AcquireResult> acquired = fast ? Future.succeededFuture(local) : acquireFromVerticle(name);
     return acquired.compose(permit -> {
