@@ -25,7 +25,7 @@ import java.util.List;
 
 /**
  * Section 5 of issue 5: deploy time of {@link BreakerVerticle} with N snapshots in a private Redis (the
- * deploy includes the restore, as in {@code io.tripstate.bench.RestoreTiming}), against a naive restore in
+ * deploy includes the restore), against a naive restore in
  * the same run: SCAN, then one GET per key, sequentially, with vertx-redis-client, decoding each value.
  * Each deploy runs on a fresh Vertx after a warm-up deploy; times are medians.
  */
@@ -149,7 +149,7 @@ public final class Restore {
     return sorted[sorted.length / 2];
   }
 
-  /** N SETs pipelined over one socket (as RestoreTiming seeds): open breakers, as a restart would find them. */
+  /** N SETs pipelined over one socket: open breakers, as a restart would find them. */
   private static void seed(int port, int n) throws IOException {
     long now = System.currentTimeMillis() / 1000;
     try (Socket socket = new Socket("127.0.0.1", port)) {
