@@ -44,10 +44,4 @@ public record Snapshot(
       long version, long updatedAtMs) {
     this(name, state, failureCount, openedAtMs, halfOpenAttempts, version, updatedAtMs, null, null, 0, null);
   }
-
-  /** This snapshot under another version, for a store that rebases local changes over what it holds. */
-  public Snapshot withVersion(long newVersion) {
-    return new Snapshot(name, state, failureCount, openedAtMs, halfOpenAttempts, newVersion, updatedAtMs,
-        openTimeoutMs, forcedUntilMs, halfOpenSuccesses, window);
-  }
 }

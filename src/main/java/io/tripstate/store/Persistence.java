@@ -275,12 +275,6 @@ public final class Persistence implements BreakerRegistry.Listener {
   }
 
   private <T> void onOwner(Future<T> future, Handler<AsyncResult<T>> handler) {
-    future.onComplete(result -> {
-      if (Vertx.currentContext() == owner) {
-        handler.handle(result);
-      } else {
-        owner.runOnContext(v -> handler.handle(result));
-      }
-    });
+    OnOwner.complete(owner, future, handler);
   }
 }

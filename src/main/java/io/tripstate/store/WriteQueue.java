@@ -206,13 +206,7 @@ public final class WriteQueue {
     ready.remove(name);
     Snapshot snapshot = waiting.remove(name);
     inFlight.add(name);
-    store.write(snapshot).onComplete(result -> {
-      if (Vertx.currentContext() == owner) {
-        done(snapshot, result);
-      } else {
-        owner.runOnContext(v -> done(snapshot, result));
-      }
-    });
+    OnOwner.complete(owner, store.write(snapshot), result -> done(snapshot, result));
   }
 
   private void done(Snapshot snapshot, AsyncResult<SnapshotStore.WriteResult> result) {

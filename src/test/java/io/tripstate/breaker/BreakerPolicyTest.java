@@ -278,7 +278,7 @@ class BreakerPolicyTest {
     BreakerSettings changed = BreakerSettings.builder().window(newType, newSize, 1).failureThreshold(2)
         .failureRateThreshold(100).build();
 
-    Breaker after = Breaker.restore(before.snapshot().withVersion(1), changed, 5_000);
+    Breaker after = Breaker.restore(before.snapshot(), changed, 5_000);
 
     assertThat(after.snapshot().failureCount()).isZero();
     assertThat(after.snapshot().window() == null ? "" : after.snapshot().window().outcomes()).isEmpty();

@@ -2,17 +2,11 @@ package io.tripstate.support;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -213,68 +206,8 @@ public final class RedisServerProcess implements AutoCloseable {
    * @param user the ACL user, or {@code null} for the default user
    */
   public String commandAs(String user, String password, String... args) {
-    List<String> auth = new ArrayList<>(List.of("AUTH"));
-    if (user != null) {
-      auth.add(user);
-    }
-    auth.add(password);
-    return io(() -> {
-      try (Socket socket = new Socket()) {
-        int millis = (int) COMMAND_TIMEOUT.toMillis();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), millis);
-        socket.setSoTimeout(millis);
-        socket.getOutputStream().write(encode(auth.toArray(String[]::new)));
-        socket.getOutputStream().write(encode(args));
-        InputStream in = new BufferedInputStream(socket.getInputStream());
-        String authReply = readReply(in);
-        return "OK".equals(authReply) ? readReply(in) : authReply;
-      }
-    });
-  }
-
-  // A second RESP reader beside Resp's, which speaks one command per connection and so cannot AUTH first.
-  private static byte[] encode(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(("*" + args.length + "\r\n").getBytes(UTF_8));
-    for (String arg : args) {
-      byte[] bytes = arg.getBytes(UTF_8);
-      out.writeBytes(("$" + bytes.length + "\r\n").getBytes(UTF_8));
-      out.writeBytes(bytes);
-      out.writeBytes("\r\n".getBytes(UTF_8));
-    }
-    return out.toByteArray();
-  }
-
-  private static String readReply(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0) {
-        throw new EOFException("Connection closed mid-reply");
-      }
-      line.write(b);
-    }
-    String text = line.toString(UTF_8).strip();
-    String rest = text.substring(1);
-    switch (text.charAt(0)) {
-      case '$':
-        int length = Integer.parseInt(rest);
-        if (length < 0) {
-          return null;
-        }
-        byte[] bulk = in.readNBytes(length + 2);
-        return new String(bulk, 0, length, UTF_8);
-      case '*':
-        StringJoiner joined = new StringJoiner("\n");
-        for (int i = Integer.parseInt(rest); i > 0; i--) {
-          String element = readReply(in);
-          joined.add(element == null ? "" : element);
-        }
-        return joined.toString();
-      case '-':
-        return text;
-      default:
-        return rest;
-    }
+    String[] auth = user == null ? new String[] {password} : new String[] {user, password};
+    return io(() -> Resp.send("127.0.0.1", port, COMMAND_TIMEOUT, auth, args));
   }
 
   private void launchAndAwaitPing(Duration bindRetryWindow) {

@@ -35,6 +35,37 @@ public final class Resp {
   }
 
   static String send(String host, int port, Duration timeout, String... args) throws IOException {
+    return send(host, port, timeout, null, args);
+  }
+
+  /**
+   * Sends one command, first authenticating on the same connection when {@code auth} is given
+   * ({@code [password]} or {@code [user, password]}); a refused AUTH is returned instead of the reply.
+   */
+  static String send(String host, int port, Duration timeout, String[] auth, String... args) throws IOException {
+    try (Socket socket = new Socket()) {
+      int millis = (int) timeout.toMillis();
+      socket.connect(new InetSocketAddress(host, port), millis);
+      socket.setSoTimeout(millis);
+      if (auth != null) {
+        String[] command = new String[auth.length + 1];
+        command[0] = "AUTH";
+        System.arraycopy(auth, 0, command, 1, auth.length);
+        socket.getOutputStream().write(encode(command));
+      }
+      socket.getOutputStream().write(encode(args));
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      if (auth != null) {
+        String authReply = readReply(in);
+        if (!"OK".equals(authReply)) {
+          return authReply;
+        }
+      }
+      return readReply(in);
+    }
+  }
+
+  private static byte[] encode(String... args) {
     ByteArrayOutputStream request = new ByteArrayOutputStream();
     request.writeBytes(("*" + args.length + "\r\n").getBytes(US_ASCII));
     for (String arg : args) {
@@ -43,13 +74,7 @@ public final class Resp {
       request.writeBytes(bytes);
       request.writeBytes("\r\n".getBytes(US_ASCII));
     }
-    try (Socket socket = new Socket()) {
-      int millis = (int) timeout.toMillis();
-      socket.connect(new InetSocketAddress(host, port), millis);
-      socket.setSoTimeout(millis);
-      socket.getOutputStream().write(request.toByteArray());
-      return readReply(new BufferedInputStream(socket.getInputStream()));
-    }
+    return request.toByteArray();
   }
 
   private static String readReply(InputStream in) throws IOException {
