@@ -32,8 +32,7 @@ class AckAfterWriteIntegrationTest {
   @Test
   void theReplyToATransitionComesAfterRedisHoldsTheSnapshot(Vertx vertx) {
     JsonObject config = config(true);
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     JsonObject first = bus.record("acked", "failure");
     JsonObject opening = bus.record("acked", "failure");
@@ -50,8 +49,7 @@ class AckAfterWriteIntegrationTest {
   @Test
   void aStalledRedisDelaysTheReplyByAtMostTheCommandTimeoutAndSaysPending(Vertx vertx) {
     JsonObject config = config(true);
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     bus.record("stalled", "failure");
     redis.pause();
     try {
@@ -70,8 +68,7 @@ class AckAfterWriteIntegrationTest {
   @Test
   void withoutAckAfterWriteRepliesCarryNoSnapshotField(Vertx vertx) {
     JsonObject config = config(false);
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     bus.record("plain", "failure");
 

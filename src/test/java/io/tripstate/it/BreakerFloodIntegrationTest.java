@@ -89,8 +89,7 @@ class BreakerFloodIntegrationTest {
   @Test
   void refusesEveryNameBeyondMaxBreakersAnswersAllAndKeepsServing(Vertx vertx) {
     JsonObject config = Deployments.config();
-    Deployments.deploy(vertx, config, MutableClock.startingNow());
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, MutableClock.startingNow());
     // The first name of the flood exists already: the flood then creates exactly maxBreakers - 1 new ones.
     bus.acquire("flood-0");
     long heapBefore = heapUsedAfterGc();

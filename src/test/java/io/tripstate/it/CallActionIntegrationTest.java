@@ -145,8 +145,7 @@ class CallActionIntegrationTest {
     JsonObject story = Deployments.config().put("defaults", new JsonObject().put("failureThreshold", 2)
         .put("resetTimeoutMs", 1_000).put("backoff", new JsonObject().put("multiplier", 2.0)
             .put("maxResetTimeoutMs", 8_000)));
-    Deployments.deploy(vertx, story, clock);
-    Bus storyBus = Deployments.bus(vertx, story);
+    Bus storyBus = Deployments.serve(vertx, story, clock);
     AtomicBoolean healthy = new AtomicBoolean();
     String service = "service." + UUID.randomUUID();
     vertx.eventBus().<JsonObject>consumer(service, m -> {

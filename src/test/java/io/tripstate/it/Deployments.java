@@ -38,6 +38,12 @@ final class Deployments {
     return verticle;
   }
 
+  /** Deploys a verticle and returns a blocking client of its API. */
+  static Bus serve(Vertx vertx, JsonObject config, Clock clock) {
+    deploy(vertx, config, clock);
+    return bus(vertx, config);
+  }
+
   static String key(JsonObject config, String name) {
     return config.getJsonObject("persistence").getString("keyPrefix") + name + ":state";
   }

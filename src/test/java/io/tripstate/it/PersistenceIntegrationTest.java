@@ -32,8 +32,7 @@ class PersistenceIntegrationTest {
   @Test
   void writesASnapshotOnEveryTransitionWithItsFieldsAndTtl(Vertx vertx) {
     JsonObject config = Deployments.config();
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     bus.record("payments", "failure");
     bus.record("payments", "failure");
@@ -64,8 +63,7 @@ class PersistenceIntegrationTest {
   @Test
   void coalescesCounterChangesWithoutATransition(Vertx vertx) {
     JsonObject config = Deployments.config().put("defaults", new JsonObject().put("failureThreshold", 1000));
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     for (int i = 0; i < 50; i++) {
       bus.record("counted", "failure");
@@ -141,8 +139,7 @@ class PersistenceIntegrationTest {
         .put("failure_count", 2).put("opened_at", openedAt).put("half_open_attempts", 0).put("version", 3)
         .put("updated_at", openedAt).encode());
 
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     assertThat(bus.status("search").getLong("retry_after_ms")).isZero();
     JsonObject acquire = bus.acquire("search");
@@ -174,8 +171,7 @@ class PersistenceIntegrationTest {
         .putNull("opened_at").put("half_open_attempts", 0).put("version", 7).put("updated_at", 1.0).encode();
     Resp.command(redis, "SET", key(config, "quiet"), value, "EX", "5000");
 
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     assertThat(bus.status("quiet").getInteger("failure_count")).isEqualTo(1);
     await(vertx.timer(400));
 
@@ -193,8 +189,7 @@ class PersistenceIntegrationTest {
     Resp.command(redis, "SET", key(config, "bad name!"), "{\"state\": \"closed\", \"failure_count\": 0}");
     Resp.command(redis, "SET", key(config, "fine"), "{\"state\": \"closed\", \"failure_count\": 1}");
 
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     JsonObject all = bus.statusAll();
     assertThat(all.getJsonObject("persistence").getInteger("skipped_snapshots")).isEqualTo(5);
@@ -206,8 +201,7 @@ class PersistenceIntegrationTest {
   void persistenceDisabledWritesNothingAndSaysSo(Vertx vertx) {
     JsonObject config = Deployments.config();
     config.getJsonObject("persistence").put("enabled", false);
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     bus.record("offline", "failure");
     bus.record("offline", "failure");
@@ -223,8 +217,7 @@ class PersistenceIntegrationTest {
   @Test
   void persistenceStatusReportsAHealthyConnection(Vertx vertx) {
     JsonObject config = Deployments.config();
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     bus.record("p", "failure");
     bus.record("p", "failure");
 

@@ -46,8 +46,7 @@ class PolicyActionsIntegrationTest {
   @Test
   void disablePermitsEverythingCountsNothingAndResetCloses(Vertx vertx) {
     JsonObject config = Deployments.config();
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     assertThat(bus.send("disable", new JsonObject().put("name", "off")).getString("state")).isEqualTo("disabled");
     for (int i = 0; i < 5; i++) {
@@ -62,8 +61,7 @@ class PolicyActionsIntegrationTest {
   @Test
   void ignoredOutcomesCountNowhere(Vertx vertx) {
     JsonObject config = Deployments.config();
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     bus.record("cancelled", "failure");
     bus.record("cancelled", "ignored");
@@ -77,8 +75,7 @@ class PolicyActionsIntegrationTest {
   void aPermitUsedTwiceOrNeverHandedOutIsAConflictThatChangesNothing(Vertx vertx) {
     JsonObject config = Deployments.config().put("defaults", new JsonObject().put("failureThreshold", 1)
         .put("resetTimeoutMs", 1_000).put("successThreshold", 2));
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     bus.record("trial", "failure");
     clock.advanceMillis(1_000);
     String permit = bus.acquire("trial").getString("permit");
@@ -100,8 +97,7 @@ class PolicyActionsIntegrationTest {
   void anExpiredTrialReopensTheBreakerWhenItsTimeIsUpWithoutAnyRequest(Vertx vertx) {
     JsonObject config = Deployments.config().put("defaults", new JsonObject().put("failureThreshold", 1)
         .put("resetTimeoutMs", 50).put("permitTimeoutMs", 300));
-    Deployments.deploy(vertx, config, Clock.systemUTC());
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, Clock.systemUTC());
     List<JsonObject> events = new CopyOnWriteArrayList<>();
     Bus.await(vertx.eventBus().<JsonObject>consumer(config.getString("transitionsAddress"),
         message -> events.add(message.body())).completion());

@@ -64,8 +64,7 @@ class RedisAuthIntegrationTest {
         .put("state", "open").put("failure_count", 2).put("opened_at", clock.millis() / 1000.0)
         .put("half_open_attempts", 0).put("version", 7).encode());
 
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
 
     assertThat(bus.status("remembered").getString("state")).as("restored").isEqualTo("open");
     bus.record("fresh", "failure");
@@ -153,8 +152,7 @@ class RedisAuthIntegrationTest {
     JsonObject config = Deployments.config(url("tripstate:user-pw", redis.port()));
     // Undeploying waits up to twice this for the writes that cannot land.
     config.getJsonObject("persistence").put("commandTimeoutMs", 250);
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     bus.record("before", "failure");
     bus.record("before", "failure");
     eventually(() -> stored(config, "before") != null, "a write with the right password");
@@ -196,8 +194,7 @@ class RedisAuthIntegrationTest {
           .put("pemTrustOptions", new JsonObject().put("certPaths", new JsonArray().add(cert.toString()))));
       String stateKey = Deployments.key(config, "over-tls");
 
-      Deployments.deploy(vertx, config, clock);
-      Bus bus = Deployments.bus(vertx, config);
+      Bus bus = Deployments.serve(vertx, config, clock);
       bus.record("over-tls", "failure");
       bus.record("over-tls", "failure");
 
@@ -224,8 +221,7 @@ class RedisAuthIntegrationTest {
           .put("hostnameVerificationAlgorithm", "HTTPS"));
       config.getJsonObject("persistence").put("restoreTimeoutMs", 1_000);
 
-      Deployments.deploy(vertx, config, clock);
-      Bus bus = Deployments.bus(vertx, config);
+      Bus bus = Deployments.serve(vertx, config, clock);
       bus.record("untrusted", "failure");
       bus.record("untrusted", "failure");
       sleep(500);

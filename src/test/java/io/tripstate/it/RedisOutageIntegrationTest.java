@@ -96,8 +96,7 @@ class RedisOutageIntegrationTest {
     RedisServerProcess volatileRedis = RedisServerProcess.start();
     try {
       JsonObject config = Deployments.config(volatileRedis.url());
-      Deployments.deploy(vertx, config, clock);
-      Bus bus = Deployments.bus(vertx, config);
+      Bus bus = Deployments.serve(vertx, config, clock);
       bus.record("steady", "failure");
       bus.record("steady", "failure");
       String key = Deployments.key(config, "steady");
@@ -116,8 +115,7 @@ class RedisOutageIntegrationTest {
   @Test
   void aTransitionMadeWhileRedisIsDownLandsWhenItReturns(Vertx vertx) {
     JsonObject config = Deployments.config(redis.url());
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     redis.stop();
 
     bus.record("during-outage", "failure");
@@ -140,8 +138,7 @@ class RedisOutageIntegrationTest {
   void writesOnlyTransitionsAndOneCoalescedCounterWritePerFlushInterval(Vertx vertx) {
     JsonObject config = Deployments.config(redis.url()).put("defaults", new JsonObject().put("failureThreshold", 1000));
     config.getJsonObject("persistence").put("counterFlushMs", 500);
-    Deployments.deploy(vertx, config, clock);
-    Bus bus = Deployments.bus(vertx, config);
+    Bus bus = Deployments.serve(vertx, config, clock);
     redis.command("CONFIG", "RESETSTAT");
 
     for (int i = 0; i < 100; i++) {
