@@ -4,6 +4,7 @@ import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.bus.LocalView;
+import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.config.TripstateConfig;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -39,20 +40,13 @@ public final class BreakerClient {
   private final DeliveryOptions delivery;
 
   private final boolean fastPath;
-  private final OutcomeBatcher batcher;
   private volatile LocalView view;
 
-  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery, boolean fastPath, int batchLimit) {
+  private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery, boolean fastPath) {
     this.vertx = vertx;
     this.address = address;
     this.delivery = delivery;
     this.fastPath = fastPath;
-    this.batcher = new OutcomeBatcher(vertx, address, batchLimit);
-  }
-
-  /** This client with another bound on unconfirmed fast-path outcomes (tests of the back-pressure). */
-  BreakerClient withOutcomeLimit(int limit) {
-    return new BreakerClient(vertx, address, delivery, fastPath, limit);
   }
 
   /**
@@ -60,7 +54,7 @@ public final class BreakerClient {
    * when the verticle runs in another Vert.x instance (a cluster).
    */
   public BreakerClient withoutFastPath() {
-    return new BreakerClient(vertx, address, delivery, false, OutcomeBatcher.DEFAULT_LIMIT);
+    return new BreakerClient(vertx, address, delivery, false);
   }
 
   /** A client of the verticle on the default address ({@code tripstate}). */
@@ -74,7 +68,7 @@ public final class BreakerClient {
 
   /** A client with its own delivery options (e.g. a send timeout); the {@code action} header is set per call. */
   public static BreakerClient create(Vertx vertx, String address, DeliveryOptions delivery) {
-    return new BreakerClient(vertx, address, delivery, true, OutcomeBatcher.DEFAULT_LIMIT);
+    return new BreakerClient(vertx, address, delivery, true);
   }
 
   /**
@@ -204,38 +198,76 @@ public final class BreakerClient {
    * When not permitted the call is not run and the future fails with {@link CallNotPermittedException}.
    * The result is the call's own, as soon as it completes; the outcome is recorded behind it (in order,
    * since the event bus keeps a sender's order).
+   *
+   * <p>On the fast path (verticle in this Vert.x instance, breaker closed) nothing crosses the event bus: the
+   * call runs at once and its outcome goes back through the view's queue, taken by the verticle within about
+   * a millisecond. While that queue is full the call goes through the verticle instead, which slows a caller
+   * that produces outcomes faster than the verticle takes them.
    */
   public <T> Future<T> execute(String name, Supplier<Future<T>> call) {
-    // While the verticle has not caught up with earlier outcomes, ask it: its answer then waits behind them.
-    AcquireResult local = batcher.saturated() ? null : decideLocally(name);
-    boolean fast = local != null;
-    Future<AcquireResult> acquired = fast ? Future.succeededFuture(local) : acquireFromVerticle(name);
-    return acquired.compose(permit -> {
+    LocalView local = view();
+    LocalView.Entry entry = local == null ? null : local.get(name);
+    if (entry != null) {
+      if (entry.state() == BreakerState.CLOSED && local.outcomes().hasRoom()) {
+        return runLocally(local.outcomes(), name, entry.timed(), call);
+      }
+      if (entry.state() == BreakerState.OPEN) {
+        long wait = entry.openUntilMs() - local.millis();
+        if (wait > 0) {
+          return Future.failedFuture(new CallNotPermittedException(name, "open", wait));
+        }
+      }
+    }
+    return acquireFromVerticle(name).compose(permit -> {
       if (!permit.permitted()) {
         return Future.failedFuture(new CallNotPermittedException(name, permit.state(), permit.retryAfterMs()));
       }
       long started = System.nanoTime();
-      Future<T> result;
-      try {
-        result = call.get();
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      if (result == null) {
-        result = Future.failedFuture(new NullPointerException("the call returned no Future"));
-      }
-      return result.andThen(outcome -> {
-        long durationMs = (System.nanoTime() - started) / 1_000_000;
-        Outcome recorded = outcome.succeeded() ? Outcome.SUCCESS : Outcome.FAILURE;
-        if (fast) {
-          batcher.add(name, recorded, durationMs);
-          return;
-        }
-        record(name, recorded, permit.permit(), durationMs).onFailure(e -> LOG.log(
-            conflict(e) ? Level.DEBUG : Level.WARNING, "Breaker ''{0}'': recording a {1} failed: {2}", name,
-            recorded.wireName(), e.toString()));
-      });
+      return invoke(call).andThen(outcome ->
+          recordOverBus(name, outcome.succeeded(), permit.permit(), elapsedMs(started)));
     });
+  }
+
+  /**
+   * The fast path: no future of our own when the call completed at once, no message per outcome, and no clock
+   * read unless the breaker's policy looks at durations (the default consecutive window does not).
+   */
+  private <T> Future<T> runLocally(OutcomeQueue outcomes, String name, boolean timed, Supplier<Future<T>> call) {
+    long started = timed ? System.nanoTime() : 0;
+    Future<T> result = invoke(call);
+    if (result.isComplete()) {
+      recordLocally(outcomes, name, result.succeeded(), timed ? elapsedMs(started) : 0);
+      return result;
+    }
+    return result.onComplete(outcome ->
+        recordLocally(outcomes, name, outcome.succeeded(), timed ? elapsedMs(started) : 0));
+  }
+
+  private void recordLocally(OutcomeQueue outcomes, String name, boolean succeeded, long durationMs) {
+    if (!outcomes.offer(name, succeeded ? Outcome.SUCCESS : Outcome.FAILURE, durationMs)) {
+      recordOverBus(name, succeeded, UNTRACKED, durationMs); // filled up meanwhile: never drop an outcome
+    }
+  }
+
+  private void recordOverBus(String name, boolean succeeded, String permit, long durationMs) {
+    Outcome recorded = succeeded ? Outcome.SUCCESS : Outcome.FAILURE;
+    record(name, recorded, permit, durationMs).onFailure(e -> LOG.log(
+        conflict(e) ? Level.DEBUG : Level.WARNING, "Breaker ''{0}'': recording a {1} failed: {2}", name,
+        recorded.wireName(), e.toString()));
+  }
+
+  private static <T> Future<T> invoke(Supplier<Future<T>> call) {
+    Future<T> result;
+    try {
+      result = call.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return result != null ? result : Future.failedFuture(new NullPointerException("the call returned no Future"));
+  }
+
+  private static long elapsedMs(long startedNanos) {
+    return (System.nanoTime() - startedNanos) / 1_000_000;
   }
 
   /** A 409: the trial expired before its outcome arrived, so the breaker already counted it as failed. */

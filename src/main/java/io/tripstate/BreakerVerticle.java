@@ -3,6 +3,7 @@ package io.tripstate;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.LocalView;
+import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
@@ -42,6 +43,7 @@ public class BreakerVerticle extends VerticleBase {
   private Persistence persistence;
   private BreakerApi api;
   private LocalView view;
+  private OutcomeQueue outcomes;
   private HttpServer httpServer;
   private boolean owner;
 
@@ -89,6 +91,9 @@ public class BreakerVerticle extends VerticleBase {
     if (view != null && config != null) {
       view.withdraw(vertx, config.address());
     }
+    if (outcomes != null) {
+      outcomes.drain(); // the outcomes of calls the view permitted before it was withdrawn
+    }
     Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
     Future<Void> httpClosed = httpServer == null ? Future.succeededFuture() : httpServer.close();
     Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();
@@ -101,7 +106,12 @@ public class BreakerVerticle extends VerticleBase {
   /** Opens the API and the fast path, once the view reflects the restored breakers. */
   private Future<Void> serveEventBus() {
     view.updateAll(registry.all());
-    return api.listen().onSuccess(v -> view.publish(vertx, config.address()));
+    return api.listen().onSuccess(v -> {
+      if (config.fastPath().enabled()) {
+        outcomes = OutcomeQueue.intoRegistry(context, config.fastPath().queueCapacity(), registry, clock);
+        view.publish(vertx, config.address(), outcomes);
+      }
+    });
   }
 
   /** The port the HTTP status routes listen on, or -1 when HTTP is off or not started yet. */

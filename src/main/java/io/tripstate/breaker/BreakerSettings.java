@@ -33,6 +33,11 @@ public record BreakerSettings(
     long callTimeoutMs,
     Set<Integer> failureCodes) {
 
+  /** Whether call durations matter: only {@code count} and {@code time} windows count slow calls. */
+  public boolean usesDurations() {
+    return window.type() != WindowType.CONSECUTIVE;
+  }
+
   /** The largest {@code count} window, and the longest {@code time} window in seconds. */
   public static final int MAX_WINDOW_SIZE = 10_000;
 

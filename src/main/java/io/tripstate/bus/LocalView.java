@@ -14,17 +14,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * instance, so that they decide {@code acquire} in closed and open states in their own thread without an
  * event-bus hop. The verticle stays the only writer: it updates an entry in the same event-loop turn as the
  * transition, before it answers the request that caused it. Everything else (half-open trials, forced
- * states, unknown names) still goes through the verticle.
+ * states, unknown names) still goes through the verticle. The outcomes of calls decided here go back through
+ * the view's {@link OutcomeQueue}.
  */
 public final class LocalView implements Shareable {
   private static final String VIEWS = "io.tripstate.views";
 
-  /** What a client needs to decide alone: the state and, while open, until when. */
-  public record Entry(BreakerState state, long openUntilMs) {}
+  /**
+   * What a client needs to decide alone: the state, while open until when, and whether the breaker's policy
+   * uses call durations (when not, the client need not read a clock around the call).
+   */
+  public record Entry(BreakerState state, long openUntilMs, boolean timed) {}
 
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final Clock clock;
   private volatile boolean open = true;
+  private OutcomeQueue outcomes;
 
   public LocalView(Clock clock) {
     this.clock = clock;
@@ -37,9 +42,18 @@ public final class LocalView implements Shareable {
     return view != null && view.open ? view : null;
   }
 
-  /** Publishes this view for an address; the owner calls it once it serves. */
-  public void publish(Vertx vertx, String address) {
+  /**
+   * Publishes this view for an address, with the queue that takes the outcomes of the calls it permits; the
+   * owner calls it once it serves. (The shared map's put and get order the queue's assignment before any use.)
+   */
+  public void publish(Vertx vertx, String address, OutcomeQueue outcomes) {
+    this.outcomes = outcomes;
     vertx.sharedData().<String, LocalView>getLocalMap(VIEWS).put(address, this);
+  }
+
+  /** Where clients hand back the outcomes of calls this view permitted. */
+  public OutcomeQueue outcomes() {
+    return outcomes;
   }
 
   /** Withdraws the view: clients holding it go back to the event bus. */
@@ -68,7 +82,7 @@ public final class LocalView implements Shareable {
     Entry current = entries.get(breaker.name());
     long openUntil = state == BreakerState.OPEN ? breaker.openUntilMs() : 0;
     if (current == null || current.state() != state || current.openUntilMs() != openUntil) {
-      entries.put(breaker.name(), new Entry(state, openUntil));
+      entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().usesDurations()));
     }
   }
 

@@ -31,7 +31,7 @@ public final class TripstateConfig {
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "defaults", "breakers");
+          "fastPath", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -43,6 +43,7 @@ public final class TripstateConfig {
   private final String redisUrl;
   private final PersistenceConfig persistence;
   private final HttpConfig http;
+  private final FastPathConfig fastPath;
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -56,6 +57,7 @@ public final class TripstateConfig {
     redisOptions = redisOptions(redis, redisUrl);
     persistence = PersistenceConfig.from(root.section("persistence"));
     http = HttpConfig.from(root.section("http"));
+    fastPath = FastPathConfig.from(root.section("fastPath"));
     ConfigReader defaultsSection = root.section("defaults");
     defaults = BreakerSettingsReader.read(defaultsSection, BreakerSettings.DEFAULTS);
     perBreaker = new HashMap<>();
@@ -81,6 +83,7 @@ public final class TripstateConfig {
     root.unknownKeys(TOP_KEYS, report);
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
     root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes"), report);
+    root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -128,6 +131,10 @@ public final class TripstateConfig {
 
   public HttpConfig http() {
     return http;
+  }
+
+  public FastPathConfig fastPath() {
+    return fastPath;
   }
 
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */

@@ -50,6 +50,7 @@ class TripstateConfigTest {
     assertThat(persistence.counterFlushMs()).isEqualTo(1_000);
     assertThat(config.http().host()).isEqualTo("127.0.0.1");
     assertThat(config.http().port()).as("no HTTP unless a port is configured").isNull();
+    assertThat(config.fastPath()).isEqualTo(new FastPathConfig(true, 16_384));
     assertThat(config.settingsFor("any-breaker")).isEqualTo(breaker(5, 30_000, 1));
     assertThat(config.redisOptions().getEndpoints()).containsExactly(TripstateConfig.DEFAULT_REDIS_URL);
   }
@@ -71,6 +72,7 @@ class TripstateConfigTest {
         "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs");
     assertThat(json.getJsonObject("redis").fieldNames()).contains("connectionString");
     assertThat(json.getJsonObject("http").fieldNames()).contains("host", "port");
+    assertThat(json.getJsonObject("fastPath").fieldNames()).contains("enabled", "queueCapacity");
     assertThat(json.getJsonObject("defaults").fieldNames())
         .contains("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
     assertThat(unknown).isEmpty();
@@ -80,6 +82,7 @@ class TripstateConfigTest {
     assertThat(config.maxBreakers()).isEqualTo(defaults.maxBreakers());
     assertThat(config.persistence()).isEqualTo(defaults.persistence());
     assertThat(config.http().host()).isEqualTo(defaults.http().host());
+    assertThat(config.fastPath()).isEqualTo(defaults.fastPath());
     assertThat(config.settingsFor("any")).isEqualTo(defaults.settingsFor("any"));
   }
 
@@ -104,6 +107,7 @@ class TripstateConfigTest {
          "persistence": {"enabled": false, "keyPrefix": "svc:", "openTtlSeconds": 600, "ttlSeconds": 60,
                          "commandTimeoutMs": 250, "restoreTimeoutMs": 900, "counterFlushMs": 200},
          "http": {"host": "0.0.0.0", "port": 0},
+         "fastPath": {"enabled": false, "queueCapacity": 64},
          "defaults": {"failureThreshold": 3, "resetTimeoutMs": 5000, "halfOpenMaxCalls": 2}}
         """);
 
@@ -119,6 +123,7 @@ class TripstateConfigTest {
             PersistenceConfig::restoreTimeoutMs, PersistenceConfig::counterFlushMs)
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
     assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
+    assertThat(config.fastPath()).isEqualTo(new FastPathConfig(false, 64));
     assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
   }
 
@@ -178,6 +183,9 @@ class TripstateConfigTest {
       {"http": {"port": -1}}                                        | http.port                        | -1
       {"http": {"port": "8080"}}                                    | http.port                        | 8080
       {"http": {"host": ""}}                                        | http.host                        | ""
+      {"fastPath": {"enabled": 1}}                                  | fastPath.enabled                 | 1
+      {"fastPath": {"queueCapacity": 0}}                            | fastPath.queueCapacity           | 0
+      {"fastPath": {"queueCapacity": 8388608}}                      | fastPath.queueCapacity           | 8388608
       {"redis": {"connectionString": "http://x"}}                   | redis.connectionString           | http://x
       {"redis": {"connectionString": "redis://"}}                   | redis.connectionString           | redis://
       {"redis": {"connectionString": "redis://bad host:6379"}}      | redis.connectionString           | redis://bad host:6379
@@ -319,6 +327,7 @@ class TripstateConfigTest {
                          "ttlSeconds": 3600, "commandTimeoutMs": 1000, "restoreTimeoutMs": 3000,
                          "counterFlushMs": 1000},
          "http": {"host": "127.0.0.1", "port": 8081},
+         "fastPath": {"enabled": true, "queueCapacity": 16384},
          "defaults": {"failureThreshold": 5, "resetTimeoutMs": 30000, "halfOpenMaxCalls": 1},
          "breakers": {"payments": {"failureThreshold": 3}}}
         """);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,18 @@ class FastPathIntegrationTest {
       }
       delivery.next();
     });
+  }
+
+  /** The actions of the requests sent to an address from now on. */
+  private static List<String> actionsSentTo(Vertx vertx, String address) {
+    List<String> actions = new CopyOnWriteArrayList<>();
+    vertx.eventBus().addOutboundInterceptor(delivery -> {
+      if (address.equals(delivery.message().address())) {
+        actions.add(delivery.message().headers().get("action"));
+      }
+      delivery.next();
+    });
+    return actions;
   }
 
   private int sent(String action) {
@@ -100,8 +113,9 @@ class FastPathIntegrationTest {
   }
 
   @Test
-  void outcomesOfFastPathCallsArriveBatchedAndOpenTheBreaker(Vertx vertx) {
+  void outcomesOfFastPathCallsReachTheVerticleWithoutMessagesAndOpenTheBreaker(Vertx vertx) {
     await(client.acquire("batched"));
+    int before = sent("record_batch") + sent("record") + sent("acquire");
     List<Future<String>> calls = new ArrayList<>();
     Future<Void> all = Future.future(promise -> vertx.runOnContext(v -> {
       for (int i = 0; i < 20; i++) {
@@ -112,8 +126,45 @@ class FastPathIntegrationTest {
     await(all);
 
     Bus.eventually(() -> "open".equals(bus.status("batched").getString("state")), "the breaker opened");
-    assertThat(sent("record_batch")).as("20 outcomes in fewer messages").isBetween(1, 19);
-    assertThat(sent("record")).isZero();
+    assertThat(sent("record_batch") + sent("record") + sent("acquire")).as("no event-bus message per call")
+        .isEqualTo(before);
+  }
+
+  @Test
+  void slowCallsOnTheFastPathCountWhereThePolicyLooksAtDurations(Vertx vertx) {
+    JsonObject timed = Deployments.config().put("defaults", new JsonObject()
+        .put("window", new JsonObject().put("type", "count").put("size", 4).put("minimumCalls", 4))
+        .put("slowCallRateThreshold", 50).put("slowCallDurationMs", 20));
+    List<JsonObject> transitions = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(timed.getString("transitionsAddress"), m -> transitions.add(m.body()));
+    Deployments.deploy(vertx, timed, clock);
+    BreakerClient timedClient = BreakerClient.create(vertx, timed.getString("address"));
+    await(timedClient.acquire("sluggish"));
+    List<String> actions = actionsSentTo(vertx, timed.getString("address"));
+
+    for (int i = 0; i < 4; i++) {
+      await(timedClient.execute("sluggish", () -> vertx.timer(40).map("late")));
+    }
+
+    Bus.eventually(() -> !transitions.isEmpty(), "a transition published");
+    assertThat(transitions.get(0).getString("to")).isEqualTo("open");
+    assertThat(transitions.get(0).getString("reason")).isEqualTo("slow_call_rate");
+    assertThat(actions).as("decided and recorded locally").isEmpty();
+  }
+
+  @Test
+  void withTheFastPathSwitchedOffEveryCallGoesThroughTheVerticle(Vertx vertx) {
+    JsonObject off = Deployments.config().put("fastPath", new JsonObject().put("enabled", false));
+    Deployments.deploy(vertx, off, clock);
+    BreakerClient offClient = BreakerClient.create(vertx, off.getString("address"));
+    List<String> actions = actionsSentTo(vertx, off.getString("address"));
+
+    await(offClient.acquire("slow-path"));
+    await(offClient.acquire("slow-path"));
+    await(offClient.execute("slow-path", () -> Future.succeededFuture("ok")));
+
+    Bus.eventually(() -> actions.size() == 4, "four requests sent");
+    assertThat(actions).containsExactly("acquire", "acquire", "acquire", "record");
   }
 
   @Test
