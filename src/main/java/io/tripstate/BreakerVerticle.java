@@ -92,7 +92,7 @@ public class BreakerVerticle extends VerticleBase {
       view.withdraw(vertx, config.address());
     }
     if (outcomes != null) {
-      outcomes.drain(); // the outcomes of calls the view permitted before it was withdrawn
+      outcomes.close(); // records the outcomes of calls the view permitted before it was withdrawn
     }
     Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
     Future<Void> httpClosed = httpServer == null ? Future.succeededFuture() : httpServer.close();

@@ -50,6 +50,7 @@ public final class OutcomeQueue {
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   // Written by the owner only; volatile so that producers see freed slots.
   private volatile long head;
+  private volatile boolean closed;
 
   /** @param capacity rounded up to a power of two */
   public OutcomeQueue(Context owner, Clock clock, int capacity, Sink sink) {
@@ -90,9 +91,12 @@ public final class OutcomeQueue {
   /**
    * Queues an outcome for the owner; safe from any thread, never blocks.
    *
-   * @return {@code false} when the ring is full: the outcome was not taken
+   * @return {@code false} when the ring is full or closed: the outcome was not taken
    */
   public boolean offer(String name, Outcome outcome, long durationMs) {
+    if (closed) {
+      return false;
+    }
     long slot;
     do {
       slot = tail.get();
@@ -107,6 +111,15 @@ public final class OutcomeQueue {
       owner.runOnContext(v -> drainAndReschedule());
     }
     return true;
+  }
+
+  /**
+   * Owner only, when it stops: records what is queued and takes nothing more (offers then return
+   * {@code false}, so callers fall back to the event bus, where a stopped owner answers nothing).
+   */
+  public void close() {
+    closed = true;
+    drain();
   }
 
   /** Owner only: records every outcome published so far; returns how many. */
@@ -139,6 +152,9 @@ public final class OutcomeQueue {
   }
 
   private void drainAndReschedule() {
+    if (closed) {
+      return;
+    }
     int drained = drain();
     if (drained >= capacity / 2) {
       owner.runOnContext(v -> drainAndReschedule());

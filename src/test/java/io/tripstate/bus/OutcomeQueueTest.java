@@ -120,6 +120,20 @@ class OutcomeQueueTest {
   }
 
   @Test
+  void closingRecordsWhatIsQueuedAndRefusesTheRest() {
+    OutcomeQueue queue = queue(8);
+
+    boolean afterClose = onOwner(() -> {
+      queue.offer("queued", Outcome.SUCCESS, 1);
+      queue.close();
+      return queue.offer("late", Outcome.SUCCESS, 2);
+    });
+
+    assertThat(afterClose).isFalse();
+    assertThat(drained).extracting(Drained::name).containsExactly("queued");
+  }
+
+  @Test
   void aFailingSinkLosesOnlyThatOutcome() {
     AtomicInteger seen = new AtomicInteger();
     OutcomeQueue queue = new OutcomeQueue(owner, Clock.systemUTC(), 8, (name, outcome, durationMs, nowMs) -> {
