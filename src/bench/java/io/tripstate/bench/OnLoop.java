@@ -140,13 +140,16 @@ final class OnLoop {
     ((Future<Object>) future).onComplete(onComplete);
   }
 
-  /** Where the completions ran, for the log: in the batch's own task, or in later tasks of the loop. */
+  /**
+   * Where the completions ran, for the log: in the batch's own task, or in later tasks of the loop. Starts
+   * with a line break: JMH prints a trial's tear-down output in the middle of its last "Iteration" line.
+   */
   String report(String what) {
     // Runs after the last invocation completed; hop to the loop so that its writes are visible here.
     CompletableFuture<String> text = new CompletableFuture<>();
-    context.runOnContext(v -> text.complete(String.format("%s on %s: %,d completions, %,d of them inside the"
-        + " batch's own task, %,d in later tasks", what, thread.getName(), completions, completionsInBatch,
-        completions - completionsInBatch)));
+    context.runOnContext(v -> text.complete(String.format("%n[on-loop] %s on %s: %,d completions, %,d of them"
+        + " inside the batch's own task, %,d in later tasks", what, thread.getName(), completions,
+        completionsInBatch, completions - completionsInBatch)));
     return text.join();
   }
 }

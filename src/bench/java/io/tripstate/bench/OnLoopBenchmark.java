@@ -191,7 +191,7 @@ public class OnLoopBenchmark {
         throw new IllegalStateException("the harness's loop must not be the verticle's: harness on "
             + loop.thread().getName() + ", verticle on " + (verticle == null ? "?" : verticle.getName()));
       }
-      System.out.println("tripstate BreakerClient: harness on " + loop.thread().getName() + ", verticle on "
+      System.out.println("[on-loop] tripstate BreakerClient: harness on " + loop.thread().getName() + ", verticle on "
           + verticle.getName());
     }
 
