@@ -1,11 +1,15 @@
 package io.tripstate.bench;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.NoBenchmarksException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
@@ -13,26 +17,26 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link DecisionCoreBenchmark} through the JMH Runner API: forked JVMs (one fork), {@code -prof gc} for
- * allocation per operation; prints the JMH output and a table with ratios against Resilience4j's pair.
- * The forks inherit this JVM's class path, so start it with the test class path of the {@code bench} profile.
- * {@code --quick}: shorter warm-up and measurement.
+ * Runs {@link DecisionCoreBenchmark} (called from JMH's threads) and {@link OnLoopBenchmark} (called on a Vert.x
+ * event loop, the {@code onLoop*} rows, with ratios against Resilience4j under the same harness) through the
+ * JMH Runner API: forked JVMs (one fork), {@code -prof gc} for allocation per operation; prints the JMH output
+ * and a table with ratios against Resilience4j. The forks inherit this JVM's class path, so start it with the
+ * test class path of the {@code bench} profile.
+ *
+ * <p>{@code --quick}: shorter warm-up and measurement. {@code -Dbench.include=REGEX}: only the benchmarks whose
+ * full name matches (e.g. {@code -Dbench.include=onLoop}); the summary marks the others missing.
  */
 public final class DecisionCore {
   private DecisionCore() {}
 
   public static void main(String[] args) throws RunnerException {
     boolean quick = Summary.quick(args);
-    Options options = new OptionsBuilder()
-        .include(DecisionCoreBenchmark.class.getName() + ".")
-        .forks(1)
-        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.milliseconds(quick ? 500 : 2_000))
-        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 2_000))
-        .jvmArgsAppend("-Xms512m", "-Xmx512m")
-        .addProfiler("gc")
-        .timeUnit(TimeUnit.NANOSECONDS)
-        .build();
-    Collection<RunResult> results = new Runner(options).run();
+    String only = System.getProperty("bench.include", "");
+    List<RunResult> results = new ArrayList<>(run(DecisionCoreBenchmark.class, only, quick ? 1 : 3, quick));
+    // A longer warm-up on the loop: BreakerClient.execute there took ~12 s to settle on a loaded machine (the
+    // JIT, and its back-pressure finding its level); after a 6 s warm-up its first measured iteration was 10x
+    // its last ones.
+    results.addAll(run(OnLoopBenchmark.class, only, quick ? 1 : 6, quick));
     Map<String, double[]> byName = new HashMap<>();
     for (RunResult result : results) {
       String name = result.getParams().getBenchmark();
@@ -49,29 +53,67 @@ public final class DecisionCore {
     }
     double r4jPair = score(byName, "resilience4jClosedPair");
     double r4jReject = score(byName, "resilience4jOpenReject");
+    double loopPair = score(byName, "onLoopResilience4jPair");
+    double loopReject = score(byName, "onLoopResilience4jOpenReject");
     Summary summary = new Summary("2-decision-core", "Decision core (JMH, 1 fork, ns per operation per thread)",
-        "benchmark", "threads", "ns/op", "± error", "B/op", "vs Resilience4j (same path, 1 thread)");
+        "benchmark", "threads", "ns/op", "± error", "B/op",
+        "vs Resilience4j (same path, 1 thread; onLoop rows: on the loop too)");
     String[][] rows = {
         {"tripstateClosedPairCount100", "pair"}, {"tripstateClosedPairConsecutive", "pair"},
         {"resilience4jClosedPair", "pair"}, {"resilience4jClosedPair2Threads", "pair"},
         {"vertxExecute", "pair"}, {"vertxExecute2Threads", "pair"}, {"vertxExecuteNoTimeout", "pair"},
         {"tripstateOpenReject", "reject"}, {"resilience4jOpenReject", "reject"},
         {"resilience4jOpenReject2Threads", "reject"}, {"vertxOpenReject", "reject"},
-        {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"}};
+        {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"},
+        {"onLoopBaseline", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
+        {"onLoopTripstateExecute", "loopPair"}, {"onLoopVertxExecute", "loopPair"},
+        {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"onLoopResilience4jOpenReject", "loopReject"},
+        {"onLoopVertxOpenReject", "loopReject"}};
     for (String[] row : rows) {
       double[] r = byName.get(row[0]);
       if (r == null) {
         summary.row(row[0], "-", "missing", "", "", "");
         continue;
       }
+      double anchor = switch (row[1]) {
+        case "pair" -> r4jPair;
+        case "reject" -> r4jReject;
+        case "loopPair" -> loopPair;
+        default -> loopReject;
+      };
       summary.row(row[0], (int) r[3], String.format("%.1f", r[0]), String.format("%.1f", r[1]),
-          String.format("%.0f", r[2]), Summary.ratio(r[0], row[1].equals("pair") ? r4jPair : r4jReject));
+          String.format("%.0f", r[2]), Summary.ratio(r[0], anchor));
     }
     summary.note("Pairs: tripstate `acquire(now)` + `record(SUCCESS, permit, null, now)`; Resilience4j "
         + "`tryAcquirePermission()` + `onSuccess(0, ns)` (COUNT_BASED, 100); vertx-circuit-breaker `execute` of an "
         + "already completed `Future` (default options: 10 s timeout, one timer per call; NoTimeout: timeout -1). "
-        + "tripstate's Breaker is confined to one thread by design, so it runs at 1 thread only.");
+        + "tripstate's Breaker is confined to one thread by design, so it runs at 1 thread only. "
+        + "onLoop*: " + OnLoopBenchmark.N + " operations per invocation in one task on a Vert.x event loop, the "
+        + "JMH thread waiting for all of them to complete (counted); ratios against Resilience4j under the same "
+        + "harness (onLoopResilience4jPair, onLoopResilience4jOpenReject for rejections); onLoopBaseline is the "
+        + "harness alone, included in every onLoop figure; B/op counts every thread of the JVM.");
     summary.write();
+  }
+
+  /** One JMH run of the benchmarks in {@code type} whose full name also matches {@code only}; none if none do. */
+  private static Collection<RunResult> run(Class<?> type, String only, int warmups, boolean quick)
+      throws RunnerException {
+    // JMH ORs its includes, so "in this class and matching `only`" is one pattern (find() on the full name).
+    String include = "^(?=.*(?:" + only + "))" + Pattern.quote(type.getName() + ".");
+    Options options = new OptionsBuilder()
+        .include(include)
+        .forks(1)
+        .warmupIterations(warmups).warmupTime(TimeValue.milliseconds(quick ? 500 : 2_000))
+        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 2_000))
+        .jvmArgsAppend("-Xms512m", "-Xmx512m")
+        .addProfiler("gc")
+        .timeUnit(TimeUnit.NANOSECONDS)
+        .build();
+    try {
+      return new Runner(options).run();
+    } catch (NoBenchmarksException e) {
+      return List.of();
+    }
   }
 
   private static double score(Map<String, double[]> byName, String name) {

@@ -67,7 +67,6 @@ public class DecisionCoreBenchmark {
     }
   }
 
-  /** One Resilience4j breaker shared by all threads: count window of 100, as the issue asks. */
   /** Item 7: BreakerClient.execute on the in-process fast path, a verticle deployed in the same Vert.x. */
   @State(Scope.Benchmark)
   public static class FastPath {
@@ -106,6 +105,7 @@ public class DecisionCoreBenchmark {
     return s.client.acquire("fast");
   }
 
+  /** Resilience4j breakers (one closed, one open) shared by all threads: count window of 100, as the issue asks. */
   @State(Scope.Benchmark)
   public static class Resilience4j {
     io.github.resilience4j.circuitbreaker.CircuitBreaker closed;

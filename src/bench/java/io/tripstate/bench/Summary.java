@@ -56,6 +56,7 @@ final class Summary {
   }
 
   static String ratio(double value, double anchor) {
-    return anchor <= 0 ? "n/a" : String.format("%.2fx", value / anchor);
+    // NaN when the anchor did not run (e.g. excluded by -Dbench.include).
+    return !(anchor > 0) ? "n/a" : String.format("%.2fx", value / anchor);
   }
 }
