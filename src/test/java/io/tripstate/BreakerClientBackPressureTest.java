@@ -51,7 +51,11 @@ class BreakerClientBackPressureTest {
           .put("permit", "7"));
     });
     view.publish(vertx, ADDRESS, new OutcomeQueue(owner, Clock.systemUTC(), 2,
-        (name, outcome, durationMs, nowMs) -> drained.add(outcome)));
+        (name, outcome, durationMs, count, nowMs) -> {
+          for (int i = 0; i < count; i++) {
+            drained.add(outcome);
+          }
+        }));
     client = BreakerClient.create(vertx, ADDRESS);
   }
 
@@ -76,7 +80,9 @@ class BreakerClientBackPressureTest {
     List<Future<String>> calls = await(Future.<List<Future<String>>>future(promise -> owner.runOnContext(v -> {
       List<Future<String>> started = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        started.add(client.execute("paced", () -> Future.succeededFuture("ok")));
+        // Alternating outcomes, so that no two share a slot as a run.
+        Future<String> result = i % 2 == 0 ? Future.succeededFuture("ok") : Future.failedFuture("boom");
+        started.add(client.execute("paced", () -> result).recover(e -> Future.succeededFuture("ok")));
       }
       promise.complete(started);
     })));

@@ -74,13 +74,28 @@ public final class BreakerRegistry {
    * @throws PermitRejectedException when the permit is unknown, already used or expired
    */
   public Breaker record(String name, Outcome outcome, Long permit, Double durationMs, long nowMs) {
+    return recordRun(name, outcome, permit, durationMs, 1, nowMs);
+  }
+
+  /**
+   * Records the same outcome {@code times} times in a row (a run of fast-path outcomes); stops early when the
+   * breaker leaves {@code closed}, since what follows would count for nothing. Returns the breaker.
+   *
+   * @throws PermitRejectedException when the permit is unknown, already used or expired
+   */
+  public Breaker recordRun(String name, Outcome outcome, Long permit, Double durationMs, int times, long nowMs) {
     Breaker breaker = due(getOrCreate(name), nowMs);
-    long before = breaker.version();
-    Transition transition = breaker.record(outcome, permit, durationMs, nowMs);
-    if (transition != null) {
-      listener.onTransition(breaker, transition);
-    } else if (breaker.version() != before) {
-      listener.onCounterChange(breaker);
+    for (int i = 0; i < times; i++) {
+      long before = breaker.version();
+      Transition transition = breaker.record(outcome, permit, durationMs, nowMs);
+      if (transition != null) {
+        listener.onTransition(breaker, transition);
+      } else if (breaker.version() != before) {
+        listener.onCounterChange(breaker);
+      }
+      if (breaker.state() != BreakerState.CLOSED) {
+        break;
+      }
     }
     schedule(breaker);
     return breaker;

@@ -66,6 +66,28 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void aRunCountsEveryOutcomeInItAsSeparateCalls() {
+    BreakerRegistry registry = registry(10);
+
+    registry.recordRun("x", Outcome.FAILURE, null, null, 4, NOW);
+
+    assertThat(registry.get("x").snapshot().failureCount()).isEqualTo(4);
+    assertThat(registry.get("x").state()).isEqualTo(BreakerState.CLOSED);
+    assertThat(events).containsExactly("counter x", "counter x", "counter x", "counter x");
+  }
+
+  @Test
+  void aRunStopsWhereItsBreakerLeavesClosed() {
+    BreakerRegistry registry = registry(10);
+
+    registry.recordRun("x", Outcome.FAILURE, null, null, 9, NOW);
+
+    assertThat(registry.get("x").state()).isEqualTo(BreakerState.OPEN);
+    assertThat(registry.get("x").snapshot().failureCount()).as("the default threshold, not 9").isEqualTo(5);
+    assertThat(events).endsWith("transition x closed->open").hasSize(5);
+  }
+
+  @Test
   void resetOfAnUnknownNameCreatesNothing() {
     BreakerRegistry registry = registry(10);
 
