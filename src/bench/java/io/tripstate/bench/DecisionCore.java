@@ -65,10 +65,11 @@ public final class DecisionCore {
         {"tripstateOpenReject", "reject"}, {"resilience4jOpenReject", "reject"},
         {"resilience4jOpenReject2Threads", "reject"}, {"vertxOpenReject", "reject"},
         {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"},
+        {"tripstateFastPathExecute2Threads", "pair"},
         {"onLoopBaseline", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
         {"onLoopTripstateExecute", "loopPair"}, {"onLoopVertxExecute", "loopPair"},
         {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"onLoopResilience4jOpenReject", "loopReject"},
-        {"onLoopVertxOpenReject", "loopReject"}};
+        {"onLoopTripstateOpenReject", "loopReject"}, {"onLoopVertxOpenReject", "loopReject"}};
     for (String[] row : rows) {
       double[] r = byName.get(row[0]);
       if (r == null) {

@@ -162,6 +162,7 @@ public class OnLoopBenchmark {
   public static class TripstateClientOnLoop {
     private static final String ADDRESS = "bench.onloop";
     static final String NAME = "fast";
+    static final String OPEN = "open";
     Vertx vertx;
     OnLoop loop;
     BreakerClient client;
@@ -170,9 +171,15 @@ public class OnLoopBenchmark {
     public void setUp() {
       vertx = OnLoop.vertx();
       JsonObject config = new JsonObject().put("address", ADDRESS)
-          .put("persistence", new JsonObject().put("enabled", false));
+          .put("persistence", new JsonObject().put("enabled", false))
+          .put("breakers", new JsonObject().put(OPEN, new JsonObject().put("failureThreshold", 1)
+              .put("resetTimeoutMs", 3_600_000)));
       vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)).await();
       client = BreakerClient.create(vertx, ADDRESS);
+      client.record(OPEN, Outcome.FAILURE, null, null).await();
+      if (client.acquire(OPEN).await().permitted()) {
+        throw new IllegalStateException("breaker '" + OPEN + "' should be open");
+      }
       // The first acquire creates the breaker through the verticle (from then on the fast path's view
       // answers); an inbound interceptor, which runs on the receiving consumer's thread, sees the verticle's.
       AtomicReference<Thread> verticleThread = new AtomicReference<>();
@@ -262,6 +269,18 @@ public class OnLoopBenchmark {
     s.loop.run(N, true, (loop, n) -> {
       for (int i = 0; i < n; i++) {
         loop.track(client.execute(TripstateClientOnLoop.NAME, COMPLETED));
+      }
+    });
+  }
+
+  /** {@code BreakerClient.execute} while open: rejected from the view, the call not run. */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public void onLoopTripstateOpenReject(TripstateClientOnLoop s) {
+    BreakerClient client = s.client;
+    s.loop.run(N, false, (loop, n) -> {
+      for (int i = 0; i < n; i++) {
+        loop.track(client.execute(TripstateClientOnLoop.OPEN, COMPLETED));
       }
     });
   }

@@ -1,0 +1,25 @@
+package io.tripstate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CallNotPermittedExceptionTest {
+
+  @Test
+  void itsMessageNamesTheBreakerItsStateAndWhenToRetry() {
+    CallNotPermittedException rejected = new CallNotPermittedException("payments", "open", 1_500);
+
+    assertThat(rejected.getMessage())
+        .isEqualTo("CircuitBreaker 'payments' is open and does not permit further calls; retry after 1500 ms");
+    assertThat(rejected.toString()).contains("CircuitBreaker 'payments' is open");
+    assertThat(rejected.breakerName()).isEqualTo("payments");
+    assertThat(rejected.state()).isEqualTo("open");
+    assertThat(rejected.retryAfterMs()).isEqualTo(1_500);
+  }
+
+  @Test
+  void anExpectedRejectionCarriesNoStackTrace() {
+    assertThat(new CallNotPermittedException("payments", "half_open", 0).getStackTrace()).isEmpty();
+  }
+}
