@@ -32,11 +32,8 @@ public final class DecisionCore {
   public static void main(String[] args) throws RunnerException {
     boolean quick = Summary.quick(args);
     String only = System.getProperty("bench.include", "");
-    List<RunResult> results = new ArrayList<>(run(DecisionCoreBenchmark.class, only, quick ? 1 : 3, quick));
-    // A longer warm-up on the loop: BreakerClient.execute there took ~12 s to settle on a loaded machine (the
-    // JIT, and its back-pressure finding its level); after a 6 s warm-up its first measured iteration was 10x
-    // its last ones.
-    results.addAll(run(OnLoopBenchmark.class, only, quick ? 1 : 6, quick));
+    List<RunResult> results = new ArrayList<>(run(DecisionCoreBenchmark.class, only, quick));
+    results.addAll(run(OnLoopBenchmark.class, only, quick));
     Map<String, double[]> byName = new HashMap<>();
     for (RunResult result : results) {
       String name = result.getParams().getBenchmark();
@@ -61,9 +58,8 @@ public final class DecisionCore {
     String[][] rows = {
         {"tripstateClosedPairCount100", "pair"}, {"tripstateClosedPairConsecutive", "pair"},
         {"resilience4jClosedPair", "pair"}, {"resilience4jClosedPair2Threads", "pair"},
-        {"vertxExecute", "pair"}, {"vertxExecute2Threads", "pair"}, {"vertxExecuteNoTimeout", "pair"},
         {"tripstateOpenReject", "reject"}, {"resilience4jOpenReject", "reject"},
-        {"resilience4jOpenReject2Threads", "reject"}, {"vertxOpenReject", "reject"},
+        {"resilience4jOpenReject2Threads", "reject"},
         {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"},
         {"tripstateFastPathExecute2Threads", "pair"},
         {"onLoopBaseline", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
@@ -86,9 +82,11 @@ public final class DecisionCore {
           String.format("%.0f", r[2]), Summary.ratio(r[0], anchor));
     }
     summary.note("Pairs: tripstate `acquire(now)` + `record(SUCCESS, permit, null, now)`; Resilience4j "
-        + "`tryAcquirePermission()` + `onSuccess(0, ns)` (COUNT_BASED, 100); vertx-circuit-breaker `execute` of an "
-        + "already completed `Future` (default options: 10 s timeout, one timer per call; NoTimeout: timeout -1). "
-        + "tripstate's Breaker is confined to one thread by design, so it runs at 1 thread only. "
+        + "`tryAcquirePermission()` + `onSuccess(0, ns)` (COUNT_BASED, 100); tripstateFastPath*: `BreakerClient` "
+        + "with a verticle in the same Vert.x, `execute` of an already completed `Future`; vertx-circuit-breaker "
+        + "(onLoop only) `execute` of an already completed `Future` (default options: 10 s timeout, one timer per "
+        + "call; NoTimeout: timeout -1). tripstate's Breaker is confined to one thread by design, so it runs at 1 "
+        + "thread only. "
         + "onLoop*: " + OnLoopBenchmark.N + " operations per invocation in one task on a Vert.x event loop, the "
         + "JMH thread waiting for all of them to complete (counted); ratios against Resilience4j under the same "
         + "harness (onLoopResilience4jPair, onLoopResilience4jOpenReject for rejections); onLoopBaseline is the "
@@ -97,15 +95,16 @@ public final class DecisionCore {
   }
 
   /** One JMH run of the benchmarks in {@code type} whose full name also matches {@code only}; none if none do. */
-  private static Collection<RunResult> run(Class<?> type, String only, int warmups, boolean quick)
+  private static Collection<RunResult> run(Class<?> type, String only, boolean quick)
       throws RunnerException {
     // JMH ORs its includes, so "in this class and matching `only`" is one pattern (find() on the full name).
     String include = "^(?=.*(?:" + only + "))" + Pattern.quote(type.getName() + ".");
     Options options = new OptionsBuilder()
         .include(include)
         .forks(1)
-        .warmupIterations(warmups).warmupTime(TimeValue.milliseconds(quick ? 500 : 2_000))
-        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 2_000))
+        // Full: every benchmark settles within its second warm-up second (checked per iteration in the logs).
+        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.milliseconds(quick ? 500 : 1_000))
+        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 1_000))
         .jvmArgsAppend("-Xms512m", "-Xmx512m")
         .addProfiler("gc")
         .timeUnit(TimeUnit.NANOSECONDS)

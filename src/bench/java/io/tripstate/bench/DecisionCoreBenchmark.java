@@ -9,8 +9,6 @@ import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.WindowType;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,15 +26,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Section 2 of issue 5: the cost of one decision in process, tripstate's pure {@link Breaker} against
- * Resilience4j 2.4.0 and vertx-circuit-breaker 5.0.7. Warm-up, measurement and forks come from
- * {@link DecisionCore} (the runner), not from annotations here.
+ * Section 2 of issue 5: the cost of one decision in process, called from JMH's own threads: tripstate's pure
+ * {@link Breaker} and its {@code BreakerClient} fast path against Resilience4j 2.4.0. Warm-up, measurement and
+ * forks come from {@link DecisionCore} (the runner), not from annotations here. vertx-circuit-breaker is
+ * measured in {@link OnLoopBenchmark} only: its {@code execute} hops to a Vert.x context, so called from a
+ * plain thread it measures the caller outrunning the event loop, not the breaker.
  *
  * <p>tripstate's {@code Breaker} is single-threaded by design (the verticle's event loop owns it), so it runs
- * at 1 thread only; the two others are thread-safe and also run at 2 threads sharing one breaker.
+ * at 1 thread only; Resilience4j and the fast path are thread-safe and also run at 2 threads.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -133,30 +132,6 @@ public class DecisionCoreBenchmark {
     }
   }
 
-  /** vertx-circuit-breaker with its default options (a 10 s timeout: one timer per call) and with no timeout. */
-  @State(Scope.Benchmark)
-  public static class VertxBreaker {
-    Vertx vertx;
-    CircuitBreaker closed;
-    CircuitBreaker closedNoTimeout;
-    CircuitBreaker open;
-    final Supplier<Future<String>> completed = () -> Future.succeededFuture("ok");
-
-    @Setup(Level.Trial)
-    public void setUp() {
-      vertx = Vertx.vertx();
-      closed = CircuitBreaker.create("closed", vertx, new CircuitBreakerOptions());
-      closedNoTimeout = CircuitBreaker.create("closed-no-timeout", vertx, new CircuitBreakerOptions().setTimeout(-1));
-      open = CircuitBreaker.create("open", vertx, new CircuitBreakerOptions().setResetTimeout(LONG_OPEN_MS));
-      open.open();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-      vertx.close().await();
-    }
-  }
-
   @Benchmark
   public Object tripstateClosedPairCount100(Tripstate s) {
     Decision decision = s.count100.acquire(s.now);
@@ -195,27 +170,6 @@ public class DecisionCoreBenchmark {
   @Threads(2)
   public boolean resilience4jOpenReject2Threads(Resilience4j s) {
     return s.open.tryAcquirePermission();
-  }
-
-  @Benchmark
-  public void vertxExecute(VertxBreaker s, Blackhole bh) {
-    bh.consume(s.closed.execute(s.completed));
-  }
-
-  @Benchmark
-  @Threads(2)
-  public void vertxExecute2Threads(VertxBreaker s, Blackhole bh) {
-    bh.consume(s.closed.execute(s.completed));
-  }
-
-  @Benchmark
-  public void vertxExecuteNoTimeout(VertxBreaker s, Blackhole bh) {
-    bh.consume(s.closedNoTimeout.execute(s.completed));
-  }
-
-  @Benchmark
-  public void vertxOpenReject(VertxBreaker s, Blackhole bh) {
-    bh.consume(s.open.execute(s.completed));
   }
 
   private static boolean closedPair(Resilience4j s) {
