@@ -126,6 +126,11 @@ public final class JfrTop {
 
   private static String name(RecordedFrame frame) {
     RecordedMethod method = frame.getMethod();
-    return method == null ? "(unknown)" : method.getType().getName() + "." + method.getName();
+    if (method == null) {
+      return "(unknown)";
+    }
+    // Hidden classes of lambdas carry a per-run suffix: "BreakerApi$$Lambda$169+0x...".
+    String type = method.getType().getName().replaceFirst("\\$\\$Lambda\\$.*", "\\$\\$Lambda");
+    return type + "." + method.getName();
   }
 }
