@@ -78,15 +78,17 @@ public final class AcquireProfile {
     Load.run(host, inFlight, 1_000, 1_000, op);
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     long cpuBefore = threads.getThreadCpuTime(loopThread);
+    long userBefore = threads.getThreadUserTime(loopThread);
     long bytesBefore = threads.getThreadAllocatedBytes(loopThread);
     Load.Result result = Load.run(host, inFlight, 1, seconds * 1_000, op);
     long cpuNs = threads.getThreadCpuTime(loopThread) - cpuBefore;
+    long userNs = threads.getThreadUserTime(loopThread) - userBefore;
     long bytes = threads.getThreadAllocatedBytes(loopThread) - bytesBefore;
     double requests = result.perSecond() * seconds;
     System.out.printf("%s, %d in flight, %d s: %,.0f requests/s, p50 %s us, p99 %s us, %d failed; "
-        + "verticle's event loop per request: %.2f us CPU, %.0f bytes allocated%n", what, inFlight, seconds,
-        result.perSecond(), result.us(result.p50Ns()), result.us(result.p99Ns()), result.errors(),
-        cpuNs / 1_000.0 / requests, bytes / requests);
+        + "verticle's event loop per request: %.2f us CPU (%.2f us user), %.0f bytes allocated%n", what, inFlight,
+        seconds, result.perSecond(), result.us(result.p50Ns()), result.us(result.p99Ns()), result.errors(),
+        cpuNs / 1_000.0 / requests, userNs / 1_000.0 / requests, bytes / requests);
   }
 
   private static long threadOf(Context context) {
