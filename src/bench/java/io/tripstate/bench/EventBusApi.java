@@ -9,13 +9,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * Section 3 of issue 5: requests/s and latency through the event-bus API, against a bare echo consumer on
  * another event loop (the ceiling), with 1, 16 and 64 requests in flight. Persistence is off: an acquire
  * in closed writes nothing anyway. Also {@code BreakerClient.execute} of a completed call and the
- * {@code call} action against a direct request to the same echo.
+ * {@code call} action against a direct request to the same echo. {@code --acquire-only}: the echo and acquire
+ * rows alone (for before/after comparisons of the acquire path).
  */
 public final class EventBusApi {
   private static final String API = "bench.tripstate";
@@ -39,6 +41,7 @@ public final class EventBusApi {
 
   public static void main(String[] args) {
     boolean quick = Summary.quick(args);
+    boolean acquireOnly = List.of(args).contains("--acquire-only");
     long warmupMs = quick ? 500 : 2_000;
     long measureMs = quick ? 700 : 4_000;
     // Two event loops on two cores; deployments take them round-robin: the verticle and the echo share one,
@@ -72,6 +75,9 @@ public final class EventBusApi {
       for (int inFlight : new int[] {64}) {  // warm every path up once (JIT) before measuring any
         run(vertx, host, inFlight, warmupMs, 200, () -> vertx.eventBus().request(ECHO, echoBody.copy()));
         run(vertx, host, inFlight, warmupMs, 200, () -> vertx.eventBus().request(API, acquireBody.copy(), acquire));
+        if (acquireOnly) {
+          continue;
+        }
         run(vertx, host, inFlight, warmupMs, 200, () -> busClient.execute("bench", completed));
         run(vertx, host, inFlight, warmupMs, 200, () -> busClient.call("bench", ECHO, echoBody.copy(), null, null));
       }
@@ -80,18 +86,25 @@ public final class EventBusApi {
             () -> vertx.eventBus().request(ECHO, echoBody.copy()));
         Load.Result api = run(vertx, host, inFlight, warmupMs, measureMs,
             () -> vertx.eventBus().request(API, acquireBody.copy(), acquire));
+        row(summary, "echo request (anchor)", inFlight, echo, echo);
+        row(summary, "acquire via BreakerVerticle", inFlight, api, echo);
+        if (acquireOnly) {
+          continue;
+        }
         Load.Result execute = run(vertx, host, inFlight, warmupMs, measureMs,
             () -> busClient.execute("bench", completed));
         Load.Result call = run(vertx, host, inFlight, warmupMs, measureMs,
             () -> busClient.call("bench", ECHO, echoBody.copy(), null, null));
-        row(summary, "echo request (anchor)", inFlight, echo, echo);
-        row(summary, "acquire via BreakerVerticle", inFlight, api, echo);
         row(summary, "BreakerClient.execute, event bus", inFlight, execute, echo);
         if (busClient != client) {
           Load.Result fast = run(vertx, host, inFlight, warmupMs, measureMs, () -> client.execute("bench", completed));
           row(summary, "BreakerClient.execute, default (fast path)", inFlight, fast, echo);
         }
         row(summary, "call action -> echo", inFlight, call, echo);
+      }
+      if (acquireOnly) {
+        summary.write();
+        return;
       }
       double directNs = directCallNs(completed, quick);
       summary.note(String.format("Anchor of every row: the echo request at the same number in flight. Calling the "

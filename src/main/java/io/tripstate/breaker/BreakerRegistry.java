@@ -59,7 +59,11 @@ public final class BreakerRegistry {
 
   /** Acquires a permit, creating the breaker when the name is new. */
   public Decision acquire(String name, long nowMs) {
-    Breaker breaker = due(getOrCreate(name), nowMs);
+    return acquire(getOrCreate(name, nowMs), nowMs);
+  }
+
+  /** Acquires a permit from a breaker of this registry (from {@link #getOrCreate(String, long)}). */
+  public Decision acquire(Breaker breaker, long nowMs) {
     Decision decision = breaker.acquire(nowMs);
     if (decision.transition() != null) {
       listener.onTransition(breaker, decision.transition());
@@ -84,7 +88,7 @@ public final class BreakerRegistry {
    * @throws PermitRejectedException when the permit is unknown, already used or expired
    */
   public Breaker recordRun(String name, Outcome outcome, Long permit, Double durationMs, int times, long nowMs) {
-    Breaker breaker = due(getOrCreate(name), nowMs);
+    Breaker breaker = getOrCreate(name, nowMs);
     for (int i = 0; i < times; i++) {
       long before = breaker.version();
       Transition transition = breaker.record(outcome, permit, durationMs, nowMs);
@@ -112,7 +116,7 @@ public final class BreakerRegistry {
 
   /** Forces a breaker open (creating it when new), for {@code durationMs} or until reset. */
   public Breaker forceOpen(String name, Long durationMs, long nowMs) {
-    Breaker breaker = due(getOrCreate(name), nowMs);
+    Breaker breaker = getOrCreate(name, nowMs);
     listener.onTransition(breaker, breaker.forceOpen(durationMs, nowMs));
     schedule(breaker);
     return breaker;
@@ -120,9 +124,26 @@ public final class BreakerRegistry {
 
   /** Disables a breaker (creating it when new) until reset. */
   public Breaker disable(String name, long nowMs) {
-    Breaker breaker = due(getOrCreate(name), nowMs);
+    Breaker breaker = getOrCreate(name, nowMs);
     listener.onTransition(breaker, breaker.disable(nowMs));
     return breaker;
+  }
+
+  /**
+   * The breaker of a name with time applied, created when the name is new.
+   *
+   * @throws LimitExceededException when a new name would exceed {@code maxBreakers}
+   */
+  public Breaker getOrCreate(String name, long nowMs) {
+    Breaker breaker = breakers.get(name);
+    if (breaker == null) {
+      if (breakers.size() >= maxBreakers) {
+        throw new LimitExceededException(name, maxBreakers);
+      }
+      breaker = new Breaker(name, settingsFor.apply(name), permitSeed);
+      breakers.put(name, breaker);
+    }
+    return due(breaker, nowMs);
   }
 
   /** The breaker of a name with time applied, or {@code null}. */
@@ -194,18 +215,6 @@ public final class BreakerRegistry {
   private void put(Breaker breaker) {
     breakers.put(breaker.name(), breaker);
     schedule(breaker);
-  }
-
-  private Breaker getOrCreate(String name) {
-    Breaker breaker = breakers.get(name);
-    if (breaker == null) {
-      if (breakers.size() >= maxBreakers) {
-        throw new LimitExceededException(name, maxBreakers);
-      }
-      breaker = new Breaker(name, settingsFor.apply(name), permitSeed);
-      breakers.put(name, breaker);
-    }
-    return breaker;
   }
 
   /** Applies what time decided for one breaker before it is used. */

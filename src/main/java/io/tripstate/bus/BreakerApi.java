@@ -31,6 +31,7 @@ public final class BreakerApi {
   private static final Logger LOG = System.getLogger(BreakerApi.class.getName());
   /** Not in the original contract: a light health check for the HTTP route (no breaker list). */
   static final String HEALTH_ACTION = "health";
+  private static final String UNTRACKED_PERMIT = Long.toString(Breaker.UNTRACKED_PERMIT);
 
   private final EventBus eventBus;
   private final String address;
@@ -168,15 +169,21 @@ public final class BreakerApi {
   }
 
   private JsonObject acquire(String name, long now) {
-    Decision decision = registry.acquire(name, now);
-    view.update(registry.get(name));
+    Breaker breaker = registry.getOrCreate(name, now);
+    Decision decision = registry.acquire(breaker, now);
+    view.update(breaker);
     JsonObject reply = new JsonObject()
         .put("name", name)
         .put("permitted", decision.permitted())
         .put("state", decision.state().wireName());
     return decision.permitted()
-        ? reply.put("permit", Long.toString(decision.permit()))
+        ? reply.put("permit", permitText(decision.permit()))
         : reply.put("retry_after_ms", decision.retryAfterMs());
+  }
+
+  /** Closed and disabled hand out the same permit: its text need not be made again for every acquire. */
+  private static String permitText(long permit) {
+    return permit == Breaker.UNTRACKED_PERMIT ? UNTRACKED_PERMIT : Long.toString(permit);
   }
 
   private Breaker existing(String name, long now) {

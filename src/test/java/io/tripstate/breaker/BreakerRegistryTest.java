@@ -54,6 +54,35 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void getOrCreateCreatesOnceAppliesTimeAndKeepsTheLimit() {
+    BreakerRegistry registry = registry(1);
+    registry.forceOpen("maintenance", 1_000L, NOW);
+    events.clear();
+
+    Breaker breaker = registry.getOrCreate("maintenance", NOW + 1_000);
+
+    assertThat(breaker).isSameAs(registry.get("maintenance"));
+    assertThat(breaker.state()).as("the forced-open period is over").isEqualTo(BreakerState.HALF_OPEN);
+    assertThat(events).containsExactly("transition maintenance forced_open->half_open");
+    assertThatThrownBy(() -> registry.getOrCreate("another", NOW))
+        .isInstanceOf(BreakerRegistry.LimitExceededException.class);
+  }
+
+  @Test
+  void acquireFromABreakerReportsItsTransitionAsAcquireByNameDoes() {
+    BreakerRegistry registry = registry(10);
+    registry.record("fragile", Outcome.FAILURE, null, null, NOW);
+    events.clear();
+
+    Breaker breaker = registry.getOrCreate("fragile", NOW + 500);
+    Decision decision = registry.acquire(breaker, NOW + 500);
+
+    assertThat(decision.permitted()).isTrue();
+    assertThat(decision.state()).isEqualTo(BreakerState.HALF_OPEN);
+    assertThat(events).containsExactly("transition fragile open->half_open");
+  }
+
+  @Test
   void reportsTransitionsAndCounterChangesSeparately() {
     BreakerRegistry registry = registry(10);
 

@@ -10,9 +10,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -129,6 +135,52 @@ class JsonLimitsTest {
 
     // Exact for ASCII; above it for other text, which takes more UTF-8 bytes than characters.
     assertThat(estimate).isBetween((long) encoded, encoded * 2L);
+  }
+
+  @Test
+  void refusesASmallFlatBodyOverASmallLimit() {
+    // {"name":"payments"} is 19 bytes: the shortcut for small flat bodies must not pass it under 19.
+    JsonObject body = new JsonObject().put("name", "payments");
+
+    assertThat(JsonLimits.check(body, 18)).isEqualTo("larger than maxRequestBytes (18 bytes, estimated as JSON)");
+    assertThat(JsonLimits.check(body, 19)).isNull();
+  }
+
+  @Test
+  void passesAFlatBodyOfEscapedCharactersAtTheLimitAndRefusesOneMore() {
+    // Every control character is escaped as six bytes, the most the shortcut assumes: {"s":"..."} is 8 more.
+    JsonObject atLimit = new JsonObject().put("s", "\u0001".repeat(10_000));
+    JsonObject overLimit = new JsonObject().put("s", "\u0001".repeat(10_000)).put("t", true);
+
+    assertThat(atLimit.encode()).hasSize(60_008);
+    assertThat(JsonLimits.check(atLimit, 60_008)).isNull();
+    assertThat(JsonLimits.check(atLimit, 60_007)).contains("maxRequestBytes");
+    assertThat(JsonLimits.check(overLimit, 60_008)).contains("maxRequestBytes");
+  }
+
+  @Property(tries = 500)
+  void decidesFlatBodiesExactlyAsTheFullWalk(@ForAll("flatBodies") JsonObject body) {
+    long estimate = smallestPassingLimit(body);
+
+    for (long limit = estimate - 2; limit <= estimate + 2; limit++) {
+      assertThat(JsonLimits.check(body, limit)).as("limit %d", limit).isEqualTo(JsonLimits.walk(body, limit));
+    }
+    assertThat(JsonLimits.check(body, estimate - 1)).as("one byte under the estimate").isNotNull();
+    assertThat(JsonLimits.check(body, 10L * estimate + 100)).as("far above it").isNull();
+  }
+
+  @Provide
+  Arbitrary<JsonObject> flatBodies() {
+    Arbitrary<Object> values = Arbitraries.oneOf(
+        Arbitraries.strings().all().ofMaxLength(40).map(Object.class::cast),
+        Arbitraries.strings().withChars("\"\\\u0000\u001f\u00e9\u65e5").ofMaxLength(10).map(Object.class::cast),
+        Arbitraries.longs().map(Object.class::cast),
+        Arbitraries.integers().map(Object.class::cast),
+        Arbitraries.doubles().map(Object.class::cast),
+        Arbitraries.of(true, false).map(Object.class::cast),
+        Arbitraries.just(null));
+    return Arbitraries.maps(Arbitraries.strings().all().ofMaxLength(12), values).ofMaxSize(6)
+        .map(map -> new JsonObject(new LinkedHashMap<>(map)));
   }
 
   @Test
