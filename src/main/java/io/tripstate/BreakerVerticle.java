@@ -73,7 +73,7 @@ public class BreakerVerticle extends VerticleBase {
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
-        config.maxRequestBytes(), view);
+        config.maxRequestBytes());
     persistence.afterLateRestore(() -> {
       view.updateAll(registry.all());
       api.rearmDeadlines();

@@ -51,7 +51,7 @@ public class AcquireHandlerBenchmark {
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
     BreakerRegistry registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), 0, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
-        config.maxRequestBytes(), view);
+        config.maxRequestBytes());
     acquire = new Request(MultiMap.caseInsensitiveMultiMap().add(Action.HEADER, "acquire"),
         new JsonObject().put("name", "bench"));
     echo = new Request(MultiMap.caseInsensitiveMultiMap(), new JsonObject().put("name", "bench"));

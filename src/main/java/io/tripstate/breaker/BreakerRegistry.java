@@ -19,13 +19,16 @@ import java.util.function.Function;
  */
 public final class BreakerRegistry {
 
-  /** Told of every persisted change, on the owner's thread. */
+  /** Told of every persisted change, and of new breakers, on the owner's thread. */
   public interface Listener {
     /** A state changed (or a reset happened). */
     void onTransition(Breaker breaker, Transition transition);
 
     /** A counter changed without a transition. */
     void onCounterChange(Breaker breaker);
+
+    /** A request named a new breaker, now created closed (restores are not reported); nothing to persist yet. */
+    default void onCreated(Breaker breaker) {}
   }
 
   /** Thrown when a new name would exceed the configured number of breakers. */
@@ -62,8 +65,7 @@ public final class BreakerRegistry {
     return acquire(getOrCreate(name, nowMs), nowMs);
   }
 
-  /** Acquires a permit from a breaker of this registry (from {@link #getOrCreate(String, long)}). */
-  public Decision acquire(Breaker breaker, long nowMs) {
+  private Decision acquire(Breaker breaker, long nowMs) {
     Decision decision = breaker.acquire(nowMs);
     if (decision.transition() != null) {
       listener.onTransition(breaker, decision.transition());
@@ -142,6 +144,7 @@ public final class BreakerRegistry {
       }
       breaker = new Breaker(name, settingsFor.apply(name), permitSeed);
       breakers.put(name, breaker);
+      listener.onCreated(breaker);
     }
     return due(breaker, nowMs);
   }

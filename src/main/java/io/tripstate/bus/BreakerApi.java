@@ -39,15 +39,13 @@ public final class BreakerApi {
   private final Persistence persistence;
   private final Clock clock;
   private final long maxRequestBytes;
-  private final LocalView view;
   private final DeadlineTimer deadlines;
   private final CallAction calls;
   private MessageConsumer<Object> consumer;
 
   public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
-      Clock clock, long maxRequestBytes, LocalView view) {
+      Clock clock, long maxRequestBytes) {
     this.maxRequestBytes = maxRequestBytes;
-    this.view = view;
     this.eventBus = eventBus;
     this.address = address;
     this.registry = registry;
@@ -169,9 +167,7 @@ public final class BreakerApi {
   }
 
   private JsonObject acquire(String name, long now) {
-    Breaker breaker = registry.getOrCreate(name, now);
-    Decision decision = registry.acquire(breaker, now);
-    view.update(breaker);
+    Decision decision = registry.acquire(name, now);
     JsonObject reply = new JsonObject()
         .put("name", name)
         .put("permitted", decision.permitted())

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A read-only view of the breakers that the verticle publishes to {@code BreakerClient}s in the same Vert.x
  * instance, so that they decide {@code acquire} in closed and open states in their own thread without an
  * event-bus hop. The verticle stays the only writer: it updates an entry in the same event-loop turn as the
- * transition, before it answers the request that caused it. Everything else (half-open trials, forced
+ * transition, before it answers the request that caused it ({@link TransitionEvents} does, for transitions and
+ * for new breakers; the verticle, after a restore). Everything else (half-open trials, forced
  * states, unknown names) still goes through the verticle. The outcomes of calls decided here go back through
  * the view's {@link OutcomeQueue}.
  */

@@ -12,7 +12,7 @@ import java.lang.System.Logger.Level;
 /**
  * Logs every transition and publishes it on the transitions address as
  * {@code {"name", "from", "to", "at", "reason", "version"}}, then hands every change on to the next
- * listener (persistence).
+ * listener (persistence). Keeps the fast path's {@link LocalView} current first: new breakers and transitions.
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
@@ -53,5 +53,11 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   @Override
   public void onCounterChange(Breaker breaker) {
     next.onCounterChange(breaker);
+  }
+
+  @Override
+  public void onCreated(Breaker breaker) {
+    view.update(breaker);
+    next.onCreated(breaker);
   }
 }

@@ -69,17 +69,29 @@ class BreakerRegistryTest {
   }
 
   @Test
-  void acquireFromABreakerReportsItsTransitionAsAcquireByNameDoes() {
+  void aNewNameIsReportedAsCreatedOnceAndARestoredOneNot() {
     BreakerRegistry registry = registry(10);
-    registry.record("fragile", Outcome.FAILURE, null, null, NOW);
-    events.clear();
+    List<String> created = new ArrayList<>();
+    BreakerRegistry watched = new BreakerRegistry(name -> BreakerSettings.DEFAULTS, 10, 0,
+        new BreakerRegistry.Listener() {
+          @Override
+          public void onTransition(Breaker breaker, Transition transition) {}
 
-    Breaker breaker = registry.getOrCreate("fragile", NOW + 500);
-    Decision decision = registry.acquire(breaker, NOW + 500);
+          @Override
+          public void onCounterChange(Breaker breaker) {}
 
-    assertThat(decision.permitted()).isTrue();
-    assertThat(decision.state()).isEqualTo(BreakerState.HALF_OPEN);
-    assertThat(events).containsExactly("transition fragile open->half_open");
+          @Override
+          public void onCreated(Breaker breaker) {
+            created.add(breaker.name() + " " + breaker.state());
+          }
+        });
+    watched.restore(List.of(registry.forceOpen("restored", null, NOW).snapshot()));
+
+    watched.acquire("fresh", NOW);
+    watched.record("fresh", Outcome.FAILURE, null, null, NOW);
+    watched.acquire("restored", NOW);
+
+    assertThat(created).containsExactly("fresh closed");
   }
 
   @Test

@@ -79,6 +79,17 @@ class FastPathIntegrationTest {
   }
 
   @Test
+  void aBreakerFirstNamedByARecordIsDecidedLocallyRightAfter() {
+    bus.record("recorded-first", "success");
+    int before = sent("acquire");
+
+    AcquireResult permit = await(client.acquire("recorded-first"));
+
+    assertThat(permit.permitted()).isTrue();
+    assertThat(sent("acquire")).as("decided locally").isEqualTo(before);
+  }
+
+  @Test
   void aBreakerOpenedByTheVerticleRejectsThroughTheFastPathRightAfter() {
     await(client.acquire("fragile"));
     bus.record("fragile", "failure");
