@@ -62,7 +62,7 @@ public final class DecisionCore {
         {"resilience4jOpenReject2Threads", "reject"},
         {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"},
         {"tripstateFastPathExecute2Threads", "pair"},
-        {"onLoopBaseline", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
+        {"onLoopBaseline", "loopPair"}, {"onLoopDirectCall", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
         {"onLoopTripstateExecute", "loopPair"}, {"onLoopVertxExecute", "loopPair"},
         {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"onLoopResilience4jOpenReject", "loopReject"},
         {"onLoopTripstateOpenReject", "loopReject"}, {"onLoopVertxOpenReject", "loopReject"}};
@@ -90,7 +90,9 @@ public final class DecisionCore {
         + "onLoop*: " + OnLoopBenchmark.N + " operations per invocation in one task on a Vert.x event loop, the "
         + "JMH thread waiting for all of them to complete (counted); ratios against Resilience4j under the same "
         + "harness (onLoopResilience4jPair, onLoopResilience4jOpenReject for rejections); onLoopBaseline is the "
-        + "harness alone, included in every onLoop figure; B/op counts every thread of the JVM.");
+        + "harness alone, included in every onLoop figure; onLoopDirectCall is the call without a breaker (its "
+        + "completed Future tracked like an execute's), the floor under every execute row; B/op counts every "
+        + "thread of the JVM.");
     summary.write();
   }
 

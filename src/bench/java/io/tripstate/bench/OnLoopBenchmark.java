@@ -220,6 +220,20 @@ public class OnLoopBenchmark {
     });
   }
 
+  /**
+   * The call itself without any breaker: the supplier's completed {@code Future}, tracked as an
+   * {@code execute}'s result is. The floor under every {@code execute} row below.
+   */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public void onLoopDirectCall(Empty s) {
+    s.loop.run(N, true, (loop, n) -> {
+      for (int i = 0; i < n; i++) {
+        loop.track(COMPLETED.get());
+      }
+    });
+  }
+
   /** The anchor: Resilience4j's {@code tryAcquirePermission} + {@code onSuccess}, as {@code resilience4jClosedPair}. */
   @Benchmark
   @OperationsPerInvocation(N)
