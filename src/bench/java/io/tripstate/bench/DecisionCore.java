@@ -105,8 +105,8 @@ public final class DecisionCore {
         .include(include)
         .forks(1)
         // Full: every benchmark settles within its second warm-up second (checked per iteration in the logs).
-        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.milliseconds(quick ? 500 : 1_000))
-        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 500 : 1_000))
+        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.milliseconds(quick ? 300 : 1_000))
+        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.milliseconds(quick ? 300 : 1_000))
         .jvmArgsAppend("-Xms512m", "-Xmx512m")
         .addProfiler("gc")
         .timeUnit(TimeUnit.NANOSECONDS)
