@@ -124,11 +124,20 @@ public class DecisionCoreBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+      closed = breaker("closed", false);
+      open = breaker("open", true);
+    }
+
+    /** A breaker with a count window of 100 that stays open for an hour once opened; shared with the on-loop rows. */
+    static io.github.resilience4j.circuitbreaker.CircuitBreaker breaker(String name, boolean open) {
       CircuitBreakerConfig config = CircuitBreakerConfig.custom().slidingWindowType(SlidingWindowType.COUNT_BASED)
           .slidingWindowSize(100).minimumNumberOfCalls(100).waitDurationInOpenState(Duration.ofHours(1)).build();
-      closed = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("closed", config);
-      open = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("open", config);
-      open.transitionToOpenState();
+      io.github.resilience4j.circuitbreaker.CircuitBreaker breaker =
+          io.github.resilience4j.circuitbreaker.CircuitBreaker.of(name, config);
+      if (open) {
+        breaker.transitionToOpenState();
+      }
+      return breaker;
     }
   }
 

@@ -1,7 +1,5 @@
 package io.tripstate.bench;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.tripstate.BreakerClient;
 import io.tripstate.BreakerVerticle;
 import io.tripstate.breaker.Breaker;
@@ -17,7 +15,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -82,11 +79,8 @@ public class OnLoopBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-      CircuitBreakerConfig config = CircuitBreakerConfig.custom().slidingWindowType(SlidingWindowType.COUNT_BASED)
-          .slidingWindowSize(100).minimumNumberOfCalls(100).waitDurationInOpenState(Duration.ofHours(1)).build();
-      closed = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("closed", config);
-      open = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("open", config);
-      open.transitionToOpenState();
+      closed = DecisionCoreBenchmark.Resilience4j.breaker("closed", false);
+      open = DecisionCoreBenchmark.Resilience4j.breaker("open", true);
       vertx = OnLoop.vertx();
       loop = OnLoop.start(vertx);
     }
