@@ -209,7 +209,7 @@ public final class BreakerClient {
     LocalView.Entry entry = local == null ? null : local.get(name);
     if (entry != null) {
       if (entry.state() == BreakerState.CLOSED && local.outcomes().hasRoom()) {
-        return runLocally(local.outcomes(), name, entry.timed(), call);
+        return runLocally(local.outcomes(), name, entry.slowCallMs(), call);
       }
       if (entry.state() == BreakerState.OPEN) {
         long wait = entry.openUntilMs() - local.millis();
@@ -230,17 +230,28 @@ public final class BreakerClient {
 
   /**
    * The fast path: no future of our own when the call completed at once, no message per outcome, and no clock
-   * read unless the breaker's policy looks at durations (the default consecutive window does not).
+   * read unless the breaker's policy looks at durations (the default consecutive window does not). Only
+   * whether a call was slow matters, so a call under {@code slowCallMs} is recorded without a duration: the
+   * outcome queue then counts a run of them in one slot.
    */
-  private <T> Future<T> runLocally(OutcomeQueue outcomes, String name, boolean timed, Supplier<Future<T>> call) {
-    long started = timed ? System.nanoTime() : 0;
+  private <T> Future<T> runLocally(OutcomeQueue outcomes, String name, long slowCallMs, Supplier<Future<T>> call) {
+    long started = slowCallMs > 0 ? System.nanoTime() : 0;
     Future<T> result = invoke(call);
     if (result.isComplete()) {
-      recordLocally(outcomes, name, result.succeeded(), timed ? elapsedMs(started) : 0);
+      recordLocally(outcomes, name, result.succeeded(), slowDurationMs(started, slowCallMs));
       return result;
     }
     return result.onComplete(outcome ->
-        recordLocally(outcomes, name, outcome.succeeded(), timed ? elapsedMs(started) : 0));
+        recordLocally(outcomes, name, outcome.succeeded(), slowDurationMs(started, slowCallMs)));
+  }
+
+  /** The call's duration when it was slow; 0 when it was not, or when durations do not matter. */
+  private static long slowDurationMs(long startedNanos, long slowCallMs) {
+    if (slowCallMs <= 0) {
+      return 0;
+    }
+    long durationMs = elapsedMs(startedNanos);
+    return durationMs >= slowCallMs ? durationMs : 0;
   }
 
   private void recordLocally(OutcomeQueue outcomes, String name, boolean succeeded, long durationMs) {

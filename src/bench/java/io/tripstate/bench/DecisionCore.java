@@ -57,11 +57,12 @@ public final class DecisionCore {
         "vs Resilience4j (same path, 1 thread; onLoop rows: on the loop too)");
     String[][] rows = {
         {"tripstateClosedPairCount100", "pair"}, {"tripstateClosedPairConsecutive", "pair"},
-        {"resilience4jClosedPair", "pair"}, {"resilience4jClosedPair2Threads", "pair"},
+        {"resilience4jClosedPair", "pair"}, {"resilience4jExecuteSupplier", "pair"},
+        {"resilience4jClosedPair2Threads", "pair"},
         {"tripstateOpenReject", "reject"}, {"resilience4jOpenReject", "reject"},
         {"resilience4jOpenReject2Threads", "reject"},
         {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"},
-        {"tripstateFastPathExecute2Threads", "pair"},
+        {"tripstateFastPathExecuteTimed", "pair"}, {"tripstateFastPathExecute2Threads", "pair"},
         {"onLoopBaseline", "loopPair"}, {"onLoopDirectCall", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
         {"onLoopTripstateExecute", "loopPair"}, {"onLoopVertxExecute", "loopPair"},
         {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"onLoopResilience4jOpenReject", "loopReject"},

@@ -40,6 +40,7 @@ import org.openjdk.jmh.annotations.Threads;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class DecisionCoreBenchmark {
+  private static final Supplier<String> OK = () -> "ok";
   // Far in the future: an opened breaker stays open for the whole run.
   private static final long LONG_OPEN_MS = 3_600_000;
 
@@ -76,12 +77,16 @@ public class DecisionCoreBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       vertx = Vertx.vertx();
+      // "timed": a count window, whose slow-call rate needs each call's duration (two clock reads per call).
       JsonObject config = new JsonObject().put("address", "bench.fast")
-          .put("persistence", new JsonObject().put("enabled", false));
+          .put("persistence", new JsonObject().put("enabled", false))
+          .put("breakers", new JsonObject().put("timed", new JsonObject()
+              .put("window", new JsonObject().put("type", "count").put("size", 100).put("minimumCalls", 100))));
       vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)).await();
       client = BreakerClient.create(vertx, "bench.fast");
       // The first acquire creates the breaker through the verticle; from then on the view answers.
       client.acquire("fast").await();
+      client.acquire("timed").await();
     }
 
     @TearDown(Level.Trial)
@@ -98,6 +103,12 @@ public class DecisionCoreBenchmark {
   @Benchmark
   public Object tripstateFastPathExecute(FastPath s) {
     return result(s.client.execute("fast", s.completed));
+  }
+
+  /** The same on a breaker with a count window: the call is timed, and each outcome takes a slot of its own. */
+  @Benchmark
+  public Object tripstateFastPathExecuteTimed(FastPath s) {
+    return result(s.client.execute("timed", s.completed));
   }
 
   /** The same from two threads sharing the client, the view and the outcome queue. */
@@ -162,6 +173,15 @@ public class DecisionCoreBenchmark {
   @Benchmark
   public boolean resilience4jClosedPair(Resilience4j s) {
     return closedPair(s);
+  }
+
+  /**
+   * Resilience4j's whole {@code executeSupplier} of a call that returns at once: permission, two clock reads
+   * around the call, {@code onSuccess} with the duration. The like-for-like anchor of a timed {@code execute}.
+   */
+  @Benchmark
+  public String resilience4jExecuteSupplier(Resilience4j s) {
+    return s.closed.executeSupplier(OK);
   }
 
   @Benchmark

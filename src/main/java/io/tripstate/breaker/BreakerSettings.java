@@ -33,9 +33,12 @@ public record BreakerSettings(
     long callTimeoutMs,
     Set<Integer> failureCodes) {
 
-  /** Whether call durations matter: only {@code count} and {@code time} windows count slow calls. */
-  public boolean usesDurations() {
-    return window.type() != WindowType.CONSECUTIVE;
+  /**
+   * The duration from which a call counts as slow, or 0 when durations do not matter: only {@code count} and
+   * {@code time} windows count slow calls.
+   */
+  public long slowCallThresholdMs() {
+    return window.type() == WindowType.CONSECUTIVE ? 0 : slowCallDurationMs;
   }
 
   /** The largest {@code count} window, and the longest {@code time} window in seconds. */

@@ -22,10 +22,10 @@ public final class LocalView implements Shareable {
   private static final String VIEWS = "io.tripstate.views";
 
   /**
-   * What a client needs to decide alone: the state, while open until when, and whether the breaker's policy
-   * uses call durations (when not, the client need not read a clock around the call).
+   * What a client needs to decide alone: the state, while open until when, and from what duration a call is
+   * slow, 0 when the breaker's policy ignores durations (then the client need not read a clock around the call).
    */
-  public record Entry(BreakerState state, long openUntilMs, boolean timed) {}
+  public record Entry(BreakerState state, long openUntilMs, long slowCallMs) {}
 
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final Clock clock;
@@ -83,7 +83,7 @@ public final class LocalView implements Shareable {
     Entry current = entries.get(breaker.name());
     long openUntil = state == BreakerState.OPEN ? breaker.openUntilMs() : 0;
     if (current == null || current.state() != state || current.openUntilMs() != openUntil) {
-      entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().usesDurations()));
+      entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().slowCallThresholdMs()));
     }
   }
 

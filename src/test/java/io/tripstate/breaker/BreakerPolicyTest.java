@@ -94,6 +94,17 @@ class BreakerPolicyTest {
   }
 
   @Test
+  void onlyCountAndTimeWindowsAskForCallDurations() {
+    BreakerSettings consecutive = BreakerSettings.builder().slowCallDurationMs(100).build();
+    BreakerSettings count = BreakerSettings.builder().window(WindowType.COUNT, 10, 10).slowCallDurationMs(100).build();
+    BreakerSettings time = BreakerSettings.builder().window(WindowType.TIME, 10, 10).slowCallDurationMs(250).build();
+
+    assertThat(consecutive.slowCallThresholdMs()).as("durations ignored").isZero();
+    assertThat(count.slowCallThresholdMs()).isEqualTo(100);
+    assertThat(time.slowCallThresholdMs()).isEqualTo(250);
+  }
+
+  @Test
   void ignoredOutcomesCountNowhere() {
     Breaker breaker = breaker(BreakerSettings.builder().failureThreshold(2));
     breaker.record(FAILURE, null, null, now);
