@@ -62,7 +62,7 @@ public final class EventBusApi {
         throw new IllegalStateException("the load generator shares the echo's event loop");
       }
       BreakerClient client = BreakerClient.create(vertx, API);
-      BreakerClient busClient = withoutFastPath(client);
+      BreakerClient busClient = client.withoutFastPath();
       DeliveryOptions acquire = new DeliveryOptions().addHeader("action", "acquire");
       JsonObject acquireBody = new JsonObject().put("name", "bench");
       JsonObject echoBody = new JsonObject().put("name", "bench");
@@ -96,10 +96,8 @@ public final class EventBusApi {
         Load.Result call = run(vertx, host, inFlight, warmupMs, measureMs,
             () -> busClient.call("bench", ECHO, echoBody.copy(), null, null));
         row(summary, "BreakerClient.execute, event bus", inFlight, execute, echo);
-        if (busClient != client) {
-          Load.Result fast = run(vertx, host, inFlight, warmupMs, measureMs, () -> client.execute("bench", completed));
-          row(summary, "BreakerClient.execute, default (fast path)", inFlight, fast, echo);
-        }
+        Load.Result fast = run(vertx, host, inFlight, warmupMs, measureMs, () -> client.execute("bench", completed));
+        row(summary, "BreakerClient.execute, default (fast path)", inFlight, fast, echo);
         row(summary, "call action -> echo", inFlight, call, echo);
       }
       if (acquireOnly) {
@@ -139,15 +137,6 @@ public final class EventBusApi {
         r.us(r.p999Ns()) + (r.errors() > 0 ? " (" + r.errors() + " failed)" : ""),
         String.format("%.0f%%", 100 * r.perSecond() / anchor.perSecond()),
         Summary.ratio(r.p99Ns(), anchor.p99Ns()));
-  }
-
-  /** The plain event-bus client when this build has a fast path to switch off; else the client itself. */
-  private static BreakerClient withoutFastPath(BreakerClient client) {
-    try {
-      return (BreakerClient) BreakerClient.class.getMethod("withoutFastPath").invoke(client);
-    } catch (ReflectiveOperationException e) {
-      return client;
-    }
   }
 
   private static double directCallNs(Supplier<Future<String>> target, boolean quick) {
