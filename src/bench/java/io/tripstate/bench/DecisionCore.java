@@ -17,8 +17,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link DecisionCoreBenchmark} (called from JMH's threads) and {@link OnLoopBenchmark} (called on a Vert.x
- * event loop, the {@code onLoop*} rows, with ratios against Resilience4j under the same harness) through the
+ * Runs {@link DecisionCoreBenchmark} (called from JMH's threads), {@link OnLoopBenchmark} (called on a Vert.x
+ * event loop, the {@code onLoop*} rows, with ratios against Resilience4j under the same harness) and
+ * {@link OnTwoLoopsBenchmark} (the same from two loops sharing a breaker, {@code twoLoops*}) through the
  * JMH Runner API: forked JVMs (one fork), {@code -prof gc} for allocation per operation; prints the JMH output
  * and a table with ratios against Resilience4j. The forks inherit this JVM's class path, so start it with the
  * test class path of the {@code bench} profile.
@@ -34,6 +35,7 @@ public final class DecisionCore {
     String only = System.getProperty("bench.include", "");
     List<RunResult> results = new ArrayList<>(run(DecisionCoreBenchmark.class, only, quick));
     results.addAll(run(OnLoopBenchmark.class, only, quick));
+    results.addAll(run(OnTwoLoopsBenchmark.class, only, quick));
     Map<String, double[]> byName = new HashMap<>();
     for (RunResult result : results) {
       String name = result.getParams().getBenchmark();
@@ -65,7 +67,8 @@ public final class DecisionCore {
         {"tripstateFastPathExecuteTimed", "pair"}, {"tripstateFastPathExecute2Threads", "pair"},
         {"onLoopBaseline", "loopPair"}, {"onLoopDirectCall", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
         {"onLoopTripstateExecute", "loopPair"}, {"onLoopVertxExecute", "loopPair"},
-        {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"onLoopResilience4jOpenReject", "loopReject"},
+        {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"twoLoopsResilience4jPair", "loopPair"},
+        {"twoLoopsVertxExecute", "loopPair"}, {"onLoopResilience4jOpenReject", "loopReject"},
         {"onLoopTripstateOpenReject", "loopReject"}, {"onLoopVertxOpenReject", "loopReject"}};
     for (String[] row : rows) {
       double[] r = byName.get(row[0]);

@@ -48,7 +48,7 @@ public class OnLoopBenchmark {
    */
   static final int N = 5_000;
   private static final long LONG_OPEN_MS = 3_600_000;
-  private static final Supplier<Future<String>> COMPLETED = () -> Future.succeededFuture("ok");
+  static final Supplier<Future<String>> COMPLETED = () -> Future.succeededFuture("ok");
 
   /** The harness alone: no Vert.x state beyond its loop. */
   @State(Scope.Benchmark)
