@@ -9,7 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,12 +22,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RedisDownAtDeployFaultTest {
   private static final int SEEDED = 30;
   private final MutableClock clock = MutableClock.startingNow();
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.startPersistent();
 
-  @AfterEach
-  void stopRedis() {
-    redis.close();
-  }
 
   @Test
   void deploysWithinTheRestoreTimeoutDecidesAndLandsEveryCurrentStateOnceRedisIsBack(Vertx vertx) {

@@ -11,7 +11,7 @@ import io.vertx.junit5.VertxExtension;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -25,12 +25,9 @@ class RedisKilledMidRunFaultTest {
   /** Breakers per state; {@code -Dtripstate.faults.perState=600} runs the same scenario with 3,000 breakers. */
   private static final int PER_STATE = Integer.getInteger("tripstate.faults.perState", 40);
   private final MutableClock clock = MutableClock.startingNow();
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.start();
 
-  @AfterEach
-  void stopRedis() {
-    redis.close();
-  }
 
   @Test
   void redisRestartedEmptyHoldsEverySnapshotAgainWithinTenSeconds(Vertx vertx) {

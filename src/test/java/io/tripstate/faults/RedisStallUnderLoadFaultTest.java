@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -31,12 +31,9 @@ class RedisStallUnderLoadFaultTest {
   private static final int CLIENTS = 8;
   private static final long STALL_MS = 5_000;
   private static final long MAX_CYCLES = 2_000_000;
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.start();
 
-  @AfterEach
-  void stopRedis() {
-    redis.close();
-  }
 
   @Test
   void aStallUnderLoadDelaysNoReplyHoldsOneWritePerBreakerAndEndsWithTheNewestSnapshots(Vertx vertx)

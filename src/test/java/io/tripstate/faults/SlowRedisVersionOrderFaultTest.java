@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,12 +26,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SlowRedisVersionOrderFaultTest {
   private static final int TRANSITIONS = 1_000;
   private final MutableClock clock = MutableClock.startingNow();
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.start();
 
-  @AfterEach
-  void stopRedis() {
-    redis.close();
-  }
 
   @Test
   void rapidTransitionsOnASlowRedisEndWithTheFinalStateAndOnlyGrowingVersions(Vertx vertx) throws InterruptedException {

@@ -14,6 +14,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -45,6 +46,7 @@ class UnreadableDataFaultTest {
     public void close() {
     }
   };
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.start();
 
   @BeforeEach
@@ -55,7 +57,6 @@ class UnreadableDataFaultTest {
   @AfterEach
   void stopRedis() {
     storeLogger.removeHandler(capture);
-    redis.close();
   }
 
   @Test

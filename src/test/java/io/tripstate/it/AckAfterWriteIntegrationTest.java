@@ -8,7 +8,7 @@ import io.tripstate.support.RedisServerProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -16,12 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class AckAfterWriteIntegrationTest {
   private final MutableClock clock = MutableClock.startingNow();
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.start();
 
-  @AfterEach
-  void stopRedis() {
-    redis.close();
-  }
 
   private JsonObject config(boolean ackAfterWrite) {
     JsonObject config = Deployments.config(redis.url());

@@ -20,6 +20,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,6 +36,7 @@ class RedisAuthIntegrationTest {
   private static final String WRONG_PASSWORD = "wr0ng-pw-7c1f";
 
   private final MutableClock clock = MutableClock.startingNow();
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.startWith("--requirepass", PASSWORD);
   private final LogCapture logs = new LogCapture();
 
@@ -46,7 +48,6 @@ class RedisAuthIntegrationTest {
   @AfterEach
   void stopRedis() {
     Logger.getLogger("").removeHandler(logs);
-    redis.close();
   }
 
   private String url(String userInfo, int port) {

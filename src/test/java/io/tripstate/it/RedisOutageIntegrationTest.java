@@ -9,7 +9,7 @@ import io.tripstate.support.RedisServerProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -17,12 +17,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class RedisOutageIntegrationTest {
   private final MutableClock clock = MutableClock.startingNow();
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.startPersistent();
 
-  @AfterEach
-  void stopRedis() {
-    redis.close();
-  }
 
   private JsonObject stored(JsonObject config, String name) {
     String value = redis.command("GET", Deployments.key(config, name));

@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.RedisOptions;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,14 +23,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class RedisSnapshotStoreIntegrationTest {
   private static final long NOW = 1_700_000_000_000L;
+  @AutoClose
   private final RedisServerProcess redis = RedisServerProcess.start();
   private final PersistenceConfig config =
       new PersistenceConfig(true, "store-test:", 86_400, 3_600, 1_000, 3_000, 1_000, 1_000, false);
 
-  @AfterEach
-  void stop() {
-    redis.close();
-  }
 
   private RedisSnapshotStore store(Vertx vertx) {
     return new RedisSnapshotStore(vertx, new RedisOptions().setConnectionString(redis.url()), config);
