@@ -183,8 +183,7 @@ class RedisAuthIntegrationTest {
   void connectsOverTlsWithAPasswordAndATrustedCertificate(Vertx vertx, @TempDir Path certs) throws Exception {
     Path cert = certs.resolve("redis.crt");
     Path key = certs.resolve("redis.key");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString());
+    selfSignedCertificate(cert, key);
     int tlsPort = RedisServerProcess.freePort();
     try (RedisServerProcess tls = RedisServerProcess.startWith("--requirepass", PASSWORD,
         "--tls-port", Integer.toString(tlsPort), "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),
@@ -211,8 +210,7 @@ class RedisAuthIntegrationTest {
   void refusesATlsServerWhoseCertificateIsNotTrusted(Vertx vertx, @TempDir Path certs) throws Exception {
     Path cert = certs.resolve("redis.crt");
     Path key = certs.resolve("redis.key");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString());
+    selfSignedCertificate(cert, key);
     int tlsPort = RedisServerProcess.freePort();
     try (RedisServerProcess tls = RedisServerProcess.startWith("--tls-port", Integer.toString(tlsPort),
         "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(), "--tls-ca-cert-file", cert.toString(),
@@ -234,7 +232,10 @@ class RedisAuthIntegrationTest {
     }
   }
 
-  private static void openssl(String... args) throws Exception {
+  /** A self-signed certificate for 127.0.0.1, valid for a day, and its key. */
+  private static void selfSignedCertificate(Path cert, Path key) throws Exception {
+    String[] args = {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString()};
     List<String> command = new ArrayList<>(List.of("openssl"));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
