@@ -28,6 +28,7 @@ public final class Breaker {
    */
   private static final Decision PERMITTED_CLOSED = new Decision(true, CLOSED, UNTRACKED_PERMIT, 0, null);
   private static final Decision PERMITTED_DISABLED = new Decision(true, DISABLED, UNTRACKED_PERMIT, 0, null);
+  private static final Decision HALF_OPEN_FULL = new Decision(false, HALF_OPEN, 0, 0, null);
 
   private final String name;
   private final BreakerSettings settings;
@@ -110,16 +111,15 @@ public final class Breaker {
 
   /** Applies what time decided: an expired trial reopens, an elapsed {@code forced_open} goes half-open. */
   public Transition tick(long nowMs) {
-    if (state == HALF_OPEN && trials.count() > 0 && trials.oldestGrant() + settings.permitTimeoutMs() <= nowMs) {
-      failureCount++;
+    if (nextDeadline() > nowMs) {
+      return null;
+    }
+    if (state == HALF_OPEN) {
       return reopen(nowMs, "trial_expired");
     }
-    if (state == FORCED_OPEN && forcedUntilMs != NO_TIME && forcedUntilMs <= nowMs) {
-      forcedUntilMs = NO_TIME;
-      halfOpenSuccesses = 0;
-      return moveTo(HALF_OPEN, nowMs, "forced_open_elapsed");
-    }
-    return null;
+    forcedUntilMs = NO_TIME;
+    halfOpenSuccesses = 0;
+    return moveTo(HALF_OPEN, nowMs, "forced_open_elapsed");
   }
 
   /** Asks for a permit. */
@@ -142,7 +142,7 @@ public final class Breaker {
         if (trials.count() < settings.halfOpenMaxCalls()) {
           return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, null);
         }
-        return new Decision(false, HALF_OPEN, 0, 0, null);
+        return HALF_OPEN_FULL;
       case FORCED_OPEN:
         return new Decision(false, FORCED_OPEN, 0, retryAfterMs(nowMs), null);
       default:
@@ -183,7 +183,6 @@ public final class Breaker {
       return null;
     }
     if (outcome == Outcome.FAILURE) {
-      failureCount++;
       return reopen(nowMs, "trial_failed");
     }
     halfOpenSuccesses++;
@@ -201,7 +200,6 @@ public final class Breaker {
 
   /** Rejects everything until {@link #reset} or, when {@code durationMs} is given, until it elapsed. */
   public Transition forceOpen(Long durationMs, long nowMs) {
-    trials.clear(true);
     halfOpenSuccesses = 0;
     forcedUntilMs = durationMs == null ? NO_TIME : nowMs + durationMs;
     return moveTo(FORCED_OPEN, nowMs, "forced_open");
@@ -209,7 +207,6 @@ public final class Breaker {
 
   /** Permits everything and counts nothing until {@link #reset}. */
   public Transition disable(long nowMs) {
-    trials.clear(true);
     clearCounters();
     return moveTo(DISABLED, nowMs, "disabled");
   }
@@ -296,18 +293,20 @@ public final class Breaker {
   }
 
   private Transition open(long nowMs, String reason) {
-    openedAtMs = nowMs;
-    openTimeoutMs = settings.resetTimeoutMs();
-    trials.clear(true);
-    return moveTo(OPEN, nowMs, reason);
+    return openFor(settings.resetTimeoutMs(), nowMs, reason);
   }
 
+  /** A failed trial, counted as a failure; the open time grows by the backoff multiplier. */
   private Transition reopen(long nowMs, String reason) {
-    openedAtMs = nowMs;
-    double grown = openTimeoutMs * settings.backoff().multiplier();
-    openTimeoutMs = (long) Math.min(grown, (double) settings.maxOpenTimeoutMs());
-    trials.clear(true);
+    failureCount++;
     halfOpenSuccesses = 0;
+    double grown = openTimeoutMs * settings.backoff().multiplier();
+    return openFor((long) Math.min(grown, (double) settings.maxOpenTimeoutMs()), nowMs, reason);
+  }
+
+  private Transition openFor(long timeoutMs, long nowMs, String reason) {
+    openedAtMs = nowMs;
+    openTimeoutMs = timeoutMs;
     return moveTo(OPEN, nowMs, reason);
   }
 
@@ -317,7 +316,6 @@ public final class Breaker {
     openTimeoutMs = settings.resetTimeoutMs();
     forcedUntilMs = NO_TIME;
     halfOpenSuccesses = 0;
-    trials.clear(false);
     return moveTo(CLOSED, nowMs, reason);
   }
 
@@ -333,6 +331,9 @@ public final class Breaker {
     if (!isLegal(from, to)) {
       throw new IllegalStateException("breaker '" + name + "': illegal transition " + from + " -> " + to);
     }
+    // Trials exist only in half_open: leaving it ends them (remembered as finished, so that their late
+    // outcomes are refused, except on a close, which accepts anything).
+    trials.clear(to != CLOSED);
     state = to;
     changed(nowMs);
     return new Transition(name, from, to, nowMs, reason, version);

@@ -53,8 +53,6 @@ public record BreakerSettings(
    *     size of a count window
    */
   public record Window(WindowType type, int size, int minimumCalls) {
-    public static final Window DEFAULT = new Window(WindowType.CONSECUTIVE, 100, 100);
-
     public Window {
       require(type != null, "window.type must be consecutive, count or time");
       require(size >= 1 && size <= MAX_WINDOW_SIZE, "window.size must be between 1 and " + MAX_WINDOW_SIZE
@@ -73,8 +71,6 @@ public record BreakerSettings(
    * @param maxResetTimeoutMs the open time never exceeds this, ms; default 600000
    */
   public record Backoff(double multiplier, long maxResetTimeoutMs) {
-    public static final Backoff OFF = new Backoff(1.0, 600_000);
-
     public Backoff {
       require(multiplier >= 1.0 && multiplier <= 1_000, "backoff.multiplier must be between 1.0 and 1000, was "
           + multiplier);
@@ -134,7 +130,7 @@ public record BreakerSettings(
     private int halfOpenMaxCalls = 1;
     private int successThreshold = 1;
     private long permitTimeoutMs = 60_000;
-    // Literals, not Window.DEFAULT / Backoff.OFF: those would make class initialisation order-dependent.
+    // Built here, not held as constants of Window / Backoff: those would make class initialisation order-dependent.
     private Window window = new Window(WindowType.CONSECUTIVE, 100, 100);
     private int failureRateThreshold = 50;
     private int slowCallRateThreshold = 100;
