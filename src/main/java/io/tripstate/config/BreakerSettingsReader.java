@@ -33,12 +33,12 @@ final class BreakerSettingsReader {
   }
 
   /**
-   * The settings of {@code section}, each key absent from it taken from {@code base}.
+   * The settings of {@code section}, each key absent from it taken from {@link BreakerSettings#DEFAULTS}.
    *
    * @throws ConfigException naming the full key and the value that is wrong
    */
-  static BreakerSettings read(ConfigReader section, BreakerSettings base) {
-    return new BreakerSettingsReader(section).settings(base);
+  static BreakerSettings read(ConfigReader section) {
+    return new BreakerSettingsReader(section).settings(BreakerSettings.DEFAULTS);
   }
 
   /** Reports the keys of a breaker section, and of its {@code window} and {@code backoff}, that are unknown. */

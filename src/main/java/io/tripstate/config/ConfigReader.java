@@ -34,14 +34,19 @@ final class ConfigReader {
     return path;
   }
 
+  /** Whether a key holds a secret (a password or token), whose value an error must not show. */
+  static boolean isSecret(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    return lower.contains("password") || lower.contains("token");
+  }
+
   String string(String key, String defaultValue) {
     Object value = json.getValue(key);
     if (value == null) {
       return defaultValue;
     }
     if (!(value instanceof String text) || text.isBlank()) {
-      boolean secret = key.toLowerCase(Locale.ROOT).matches(".*(token|password).*");
-      throw new ConfigException(key(key), secret ? "***" : value, "must be a non-empty string");
+      throw new ConfigException(key(key), isSecret(key) ? "***" : value, "must be a non-empty string");
     }
     return text;
   }

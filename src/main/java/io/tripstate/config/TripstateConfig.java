@@ -59,7 +59,7 @@ public final class TripstateConfig {
     http = HttpConfig.from(root.section("http"));
     fastPath = FastPathConfig.from(root.section("fastPath"));
     ConfigReader defaultsSection = root.section("defaults");
-    defaults = BreakerSettingsReader.read(defaultsSection, BreakerSettings.DEFAULTS);
+    defaults = BreakerSettingsReader.read(defaultsSection);
     perBreaker = new HashMap<>();
     ConfigReader breakers = root.section("breakers");
     for (String name : breakers.raw().fieldNames()) {
@@ -67,8 +67,7 @@ public final class TripstateConfig {
       // defaults: a count window caps minimumCalls at its size, and a breaker with a larger window must
       // not inherit that cap.
       JsonObject merged = defaultsSection.raw().copy().mergeIn(breakers.section(name).raw(), true);
-      perBreaker.put(name, BreakerSettingsReader.read(new ConfigReader(merged, breakers.key(name)),
-          BreakerSettings.DEFAULTS));
+      perBreaker.put(name, BreakerSettingsReader.read(new ConfigReader(merged, breakers.key(name))));
     }
   }
 
@@ -174,7 +173,7 @@ public final class TripstateConfig {
       Object given = fields.getValue(key);
       boolean scalar = given instanceof String || given instanceof Number || given instanceof Boolean;
       if (scalar && !given.toString().equals(String.valueOf(kept.getValue(key)))) {
-        throw new ConfigException(redis.key(key), key.toLowerCase().contains("password") ? "***" : given,
+        throw new ConfigException(redis.key(key), ConfigReader.isSecret(key) ? "***" : given,
             "not a valid value for this RedisOptions field");
       }
     }
