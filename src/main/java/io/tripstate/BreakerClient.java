@@ -1,6 +1,7 @@
 package io.tripstate;
 
 import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.bus.LocalView;
@@ -13,6 +14,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.function.Supplier;
@@ -30,16 +32,13 @@ import java.util.function.Supplier;
 public final class BreakerClient {
   private static final Logger LOG = System.getLogger(BreakerClient.class.getName());
 
-  /** The permit of a call permitted by the fast path ({@link Breaker#UNTRACKED_PERMIT}). */
-  private static final String UNTRACKED = Long.toString(Breaker.UNTRACKED_PERMIT);
-  /** The {@code callTimeoutMs} default, used to bound the wait for a {@code call} without a timeout. */
-  private static final long DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final String address;
   private final DeliveryOptions delivery;
 
   private final boolean fastPath;
+  private final LocalMap<String, LocalView> views;
   private volatile LocalView view;
 
   private BreakerClient(Vertx vertx, String address, DeliveryOptions delivery, boolean fastPath) {
@@ -47,6 +46,7 @@ public final class BreakerClient {
     this.address = address;
     this.delivery = delivery;
     this.fastPath = fastPath;
+    this.views = fastPath ? LocalView.views(vertx) : null;
   }
 
   /**
@@ -92,15 +92,10 @@ public final class BreakerClient {
       return null;
     }
     if (entry.state() == BreakerState.CLOSED) {
-      return new AcquireResult(name, true, "closed", UNTRACKED, 0);
+      return new AcquireResult(name, true, "closed", Breaker.UNTRACKED_PERMIT_TEXT, 0);
     }
-    if (entry.state() == BreakerState.OPEN) {
-      long wait = entry.openUntilMs() - local.millis();
-      if (wait > 0) {
-        return new AcquireResult(name, false, "open", null, wait);
-      }
-    }
-    return null;
+    long wait = local.rejectingForMs(entry);
+    return wait > 0 ? new AcquireResult(name, false, "open", null, wait) : null;
   }
 
   private LocalView view() {
@@ -109,7 +104,7 @@ public final class BreakerClient {
     }
     LocalView current = view;
     if (current == null || !current.isOpen()) {
-      current = LocalView.find(vertx, address);
+      current = LocalView.find(views, address);
       view = current;
     }
     return current;
@@ -183,7 +178,7 @@ public final class BreakerClient {
       headers.forEach(options::addHeader);
     }
     // The verticle's own wait is bounded by the call timeout; ours must outlast it.
-    long callTimeout = timeoutMs != null ? timeoutMs : DEFAULT_CALL_TIMEOUT_MS;
+    long callTimeout = timeoutMs != null ? timeoutMs : BreakerSettings.DEFAULT_CALL_TIMEOUT_MS;
     options.setSendTimeout(Math.max(delivery.getSendTimeout(), callTimeout + 5_000));
     return vertx.eventBus().request(this.address, request, options);
   }
@@ -211,11 +206,9 @@ public final class BreakerClient {
       if (entry.state() == BreakerState.CLOSED && local.outcomes().hasRoom()) {
         return runLocally(local.outcomes(), name, entry.slowCallMs(), call);
       }
-      if (entry.state() == BreakerState.OPEN) {
-        long wait = entry.openUntilMs() - local.millis();
-        if (wait > 0) {
-          return Future.failedFuture(new CallNotPermittedException(name, "open", wait));
-        }
+      long wait = local.rejectingForMs(entry);
+      if (wait > 0) {
+        return Future.failedFuture(new CallNotPermittedException(name, "open", wait));
       }
     }
     return acquireFromVerticle(name).compose(permit -> {
@@ -256,7 +249,7 @@ public final class BreakerClient {
 
   private void recordLocally(OutcomeQueue outcomes, String name, boolean succeeded, long durationMs) {
     if (!outcomes.offer(name, succeeded ? Outcome.SUCCESS : Outcome.FAILURE, durationMs)) {
-      recordOverBus(name, succeeded, UNTRACKED, durationMs); // filled up meanwhile: never drop an outcome
+      recordOverBus(name, succeeded, Breaker.UNTRACKED_PERMIT_TEXT, durationMs); // filled up meanwhile: never drop an outcome
     }
   }
 

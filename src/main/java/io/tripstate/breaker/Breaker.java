@@ -22,6 +22,8 @@ public final class Breaker {
    * counts in closed, and is refused in half-open, where only trials decide.
    */
   public static final long UNTRACKED_PERMIT = 0;
+  /** {@link #UNTRACKED_PERMIT} as the API writes permits. */
+  public static final String UNTRACKED_PERMIT_TEXT = "0";
   /*
    * Closed and disabled hand out the untracked permit: only trials need telling apart, and a shared answer
    * keeps the hot path free of allocation.

@@ -43,6 +43,8 @@ public record BreakerSettings(
 
   /** The largest {@code count} window, and the longest {@code time} window in seconds. */
   public static final int MAX_WINDOW_SIZE = 10_000;
+  /** The default {@code callTimeoutMs}. */
+  public static final long DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
   /**
    * The window of a closed breaker.
@@ -136,7 +138,7 @@ public record BreakerSettings(
     private int slowCallRateThreshold = 100;
     private long slowCallDurationMs = 60_000;
     private Backoff backoff = new Backoff(1.0, 600_000);
-    private long callTimeoutMs = 10_000;
+    private long callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS;
     private Set<Integer> failureCodes = Set.of();
 
     public Builder failureThreshold(int value) {

@@ -31,7 +31,6 @@ public final class BreakerApi {
   private static final Logger LOG = System.getLogger(BreakerApi.class.getName());
   /** Not in the original contract: a light health check for the HTTP route (no breaker list). */
   static final String HEALTH_ACTION = "health";
-  private static final String UNTRACKED_PERMIT = Long.toString(Breaker.UNTRACKED_PERMIT);
 
   private final EventBus eventBus;
   private final String address;
@@ -179,7 +178,7 @@ public final class BreakerApi {
 
   /** Closed and disabled hand out the same permit: its text need not be made again for every acquire. */
   private static String permitText(long permit) {
-    return permit == Breaker.UNTRACKED_PERMIT ? UNTRACKED_PERMIT : Long.toString(permit);
+    return permit == Breaker.UNTRACKED_PERMIT ? Breaker.UNTRACKED_PERMIT_TEXT : Long.toString(permit);
   }
 
   private Breaker existing(String name, long now) {

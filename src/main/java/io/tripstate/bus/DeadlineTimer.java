@@ -9,7 +9,7 @@ import java.time.Clock;
  * period), so that time-driven transitions happen when their time is up, not only at the next request.
  * Runs on the verticle's event loop, like the registry.
  */
-public final class DeadlineTimer {
+final class DeadlineTimer {
   private final Vertx vertx;
   private final BreakerRegistry registry;
   private final Clock clock;
@@ -17,7 +17,7 @@ public final class DeadlineTimer {
   private long timerId = -1;
   private boolean closed;
 
-  public DeadlineTimer(Vertx vertx, BreakerRegistry registry, Clock clock) {
+  DeadlineTimer(Vertx vertx, BreakerRegistry registry, Clock clock) {
     this.vertx = vertx;
     this.registry = registry;
     this.clock = clock;

@@ -36,9 +36,13 @@ public final class LocalView implements Shareable {
     this.clock = clock;
   }
 
-  /** The view published for an address in this Vert.x instance, or {@code null}. */
-  public static LocalView find(Vertx vertx, String address) {
-    LocalMap<String, LocalView> views = vertx.sharedData().getLocalMap(VIEWS);
+  /** The map where views are published in a Vert.x instance; a client looks it up once. */
+  public static LocalMap<String, LocalView> views(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(VIEWS);
+  }
+
+  /** The view published for an address, or {@code null}. */
+  public static LocalView find(LocalMap<String, LocalView> views, String address) {
     LocalView view = views.get(address);
     return view != null && view.open ? view : null;
   }
@@ -72,16 +76,16 @@ public final class LocalView implements Shareable {
     return entries.get(name);
   }
 
-  /** The owner's clock, so that clients judge open-until on the same time line. */
-  public long millis() {
-    return clock.millis();
+  /** How long an entry's breaker still rejects, ms: more than 0 only while open with time left. */
+  public long rejectingForMs(Entry entry) {
+    return entry.state() == BreakerState.OPEN ? entry.openUntilMs() - clock.millis() : 0;
   }
 
   /** Owner only: reflects a breaker's current state. */
   public void update(Breaker breaker) {
     BreakerState state = breaker.state();
     Entry current = entries.get(breaker.name());
-    long openUntil = state == BreakerState.OPEN ? breaker.openUntilMs() : 0;
+    long openUntil = breaker.openUntilMs();
     if (current == null || current.state() != state || current.openUntilMs() != openUntil) {
       entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().slowCallThresholdMs()));
     }

@@ -171,7 +171,7 @@ public final class OutcomeQueue {
   }
 
   /** Owner only: records every outcome published so far; returns how many slots it took. */
-  public int drain() {
+  private int drain() {
     long h = head;
     long end = tail.get();
     if (h == end) {

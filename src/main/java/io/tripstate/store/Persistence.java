@@ -227,7 +227,7 @@ public final class Persistence implements BreakerRegistry.Listener {
         int suppressed = restoreFailures.check(result.cause().toString());
         if (suppressed >= 0) {
           LOG.log(Level.WARNING, "Late restore from Redis at {0} failed ({1}); retrying{2}", description,
-              result.cause().toString(), suppressed > 0 ? " (" + suppressed + " similar failures not logged)" : "");
+              result.cause().toString(), RepeatedWarning.suppressedNote(suppressed));
         }
         return;
       }

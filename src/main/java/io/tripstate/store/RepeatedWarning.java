@@ -27,6 +27,11 @@ final class RepeatedWarning {
     return before;
   }
 
+  /** What to add to the logged line about the repeats {@link #check} suppressed before it. */
+  static String suppressedNote(int suppressed) {
+    return suppressed > 0 ? " (" + suppressed + " similar failures not logged)" : "";
+  }
+
   /** The problem is over: the next occurrence is logged at once. */
   void clear() {
     last = null;

@@ -247,7 +247,7 @@ public final class WriteQueue {
       if (suppressed >= 0) {
         LOG.log(Level.WARNING, "Breaker ''{0}'': writing version {1} to Redis key ''{2}'' failed ({3}); "
             + "will retry{4}", name, snapshot.version(), keyOf.apply(name), lastError,
-            suppressed > 0 ? " (" + suppressed + " similar failures not logged)" : "");
+            RepeatedWarning.suppressedNote(suppressed));
       }
       scheduleRetry();
     }
