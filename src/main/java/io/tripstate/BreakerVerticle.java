@@ -74,10 +74,7 @@ public class BreakerVerticle extends VerticleBase {
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
         config.maxRequestBytes());
-    persistence.afterLateRestore(() -> {
-      view.updateAll(registry.all());
-      api.rearmDeadlines();
-    });
+    persistence.afterLateRestore(api::rearmDeadlines);
     return persistence.start(registry)
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
@@ -103,9 +100,8 @@ public class BreakerVerticle extends VerticleBase {
     });
   }
 
-  /** Opens the API and the fast path, once the view reflects the restored breakers. */
+  /** Opens the API and the fast path (the view already reflects the restored breakers). */
   private Future<Void> serveEventBus() {
-    view.updateAll(registry.all());
     return api.listen().onSuccess(v -> {
       if (config.fastPath().enabled()) {
         outcomes = OutcomeQueue.intoRegistry(context, config.fastPath().queueCapacity(), registry, clock);

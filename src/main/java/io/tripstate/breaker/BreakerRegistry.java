@@ -29,6 +29,9 @@ public final class BreakerRegistry {
 
     /** A request named a new breaker, now created closed (restores are not reported); nothing to persist yet. */
     default void onCreated(Breaker breaker) {}
+
+    /** A breaker was taken from a stored snapshot (a restore or a late merge); nothing to persist. */
+    default void onRestored(Breaker breaker) {}
   }
 
   /** Thrown when a new name would exceed the configured number of breakers. */
@@ -187,7 +190,7 @@ public final class BreakerRegistry {
     }
   }
 
-  /** Restores stored snapshots before any request was served. Writes nothing and notifies nobody. */
+  /** Restores stored snapshots before any request was served; reports each only as restored (nothing to write). */
   public void restore(Collection<Snapshot> snapshots) {
     for (Snapshot snapshot : snapshots) {
       put(Breaker.restore(snapshot, settingsFor.apply(snapshot.name()), permitSeed));
@@ -217,6 +220,7 @@ public final class BreakerRegistry {
 
   private void put(Breaker breaker) {
     breakers.put(breaker.name(), breaker);
+    listener.onRestored(breaker);
     schedule(breaker);
   }
 

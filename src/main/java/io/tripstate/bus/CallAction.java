@@ -31,7 +31,7 @@ final class CallAction {
   private final Clock clock;
   private final Runnable afterChange;
 
-  /** @param afterChange run after every change of the registry (re-arms the deadline timer) */
+  /** @param afterChange run after a call completes, outside any request (re-arms the deadline timer) */
   CallAction(EventBus eventBus, BreakerRegistry registry, Clock clock, Runnable afterChange) {
     this.eventBus = eventBus;
     this.registry = registry;
@@ -43,8 +43,7 @@ final class CallAction {
     String name = Requests.name(body);
     String address = Requests.address(body);
     Long timeoutMs = Requests.positiveMillis(body, "timeout_ms");
-    Decision decision = registry.acquire(name, clock.millis());
-    afterChange.run();
+    Decision decision = registry.acquire(name, clock.millis()); // BreakerApi re-arms deadlines after this turn
     if (!decision.permitted()) {
       message.fail(ApiError.UNAVAILABLE.code(), "CircuitBreaker '" + name + "' is " + decision.state().wireName()
           + " and does not permit further calls; retry after " + decision.retryAfterMs() + " ms");

@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -14,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * instance, so that they decide {@code acquire} in closed and open states in their own thread without an
  * event-bus hop. The verticle stays the only writer: it updates an entry in the same event-loop turn as the
  * transition, before it answers the request that caused it ({@link TransitionEvents} does, for transitions and
- * for new breakers; the verticle, after a restore). Everything else (half-open trials, forced
+ * for new and restored breakers). Everything else (half-open trials, forced
  * states, unknown names) still goes through the verticle. The outcomes of calls decided here go back through
  * the view's {@link OutcomeQueue}.
  */
@@ -89,11 +88,6 @@ public final class LocalView implements Shareable {
     if (current == null || current.state() != state || current.openUntilMs() != openUntil) {
       entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().slowCallThresholdMs()));
     }
-  }
-
-  /** Owner only: reflects every breaker (after a restore). */
-  public void updateAll(Collection<Breaker> breakers) {
-    breakers.forEach(this::update);
   }
 
   @Override

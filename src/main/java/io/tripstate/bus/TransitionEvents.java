@@ -12,7 +12,8 @@ import java.lang.System.Logger.Level;
 /**
  * Logs every transition and publishes it on the transitions address as
  * {@code {"name", "from", "to", "at", "reason", "version"}}, then hands every change on to the next
- * listener (persistence). Keeps the fast path's {@link LocalView} current first: new breakers and transitions.
+ * listener (persistence). Keeps the fast path's {@link LocalView} current first: new, restored and changed
+ * breakers.
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
@@ -59,5 +60,11 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   public void onCreated(Breaker breaker) {
     view.update(breaker);
     next.onCreated(breaker);
+  }
+
+  @Override
+  public void onRestored(Breaker breaker) {
+    view.update(breaker);
+    next.onRestored(breaker);
   }
 }
