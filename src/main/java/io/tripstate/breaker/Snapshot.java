@@ -8,7 +8,8 @@ package io.tripstate.breaker;
  * @param state its state
  * @param failureCount {@code consecutive} window: consecutive failures; {@code count}/{@code time}: failures
  *     in the window; kept when the breaker opens
- * @param openedAtMs when it last opened, epoch milliseconds, or {@code null} when it is not open
+ * @param openedAtMs when it last opened, epoch milliseconds (kept until it closes, so also while half-open),
+ *     or {@code null} when it has not opened since it last closed
  * @param halfOpenAttempts trial calls currently out in {@code half_open}; 0 otherwise
  * @param version grows with every persisted change (transition or counter change) and survives restarts
  * @param updatedAtMs when the last persisted change happened, epoch milliseconds
