@@ -32,6 +32,15 @@ public final class BreakerRegistry {
 
     /** A breaker was taken from a stored snapshot (a restore or a late merge); nothing to persist. */
     default void onRestored(Breaker breaker) {}
+
+    /**
+     * An outcome was accepted by a breaker (not refused with a permit error; it may count for nothing, e.g. while open); {@code durationMs} is {@code null} when the caller
+     * gave none. Called before {@link #onTransition} of a transition the outcome caused. For metrics.
+     */
+    default void onRecorded(Breaker breaker, Outcome outcome, Double durationMs) {}
+
+    /** An {@code acquire} through the owner was not permitted. For metrics. */
+    default void onRejected(Breaker breaker, Decision decision) {}
   }
 
   /** Thrown when a new name would exceed the configured number of breakers. */
@@ -73,6 +82,9 @@ public final class BreakerRegistry {
     if (decision.transition() != null) {
       listener.onTransition(breaker, decision.transition());
     }
+    if (!decision.permitted()) {
+      listener.onRejected(breaker, decision);
+    }
     schedule(breaker);
     return decision;
   }
@@ -97,6 +109,7 @@ public final class BreakerRegistry {
     for (int i = 0; i < times; i++) {
       long before = breaker.version();
       Transition transition = breaker.record(outcome, permit, durationMs, nowMs);
+      listener.onRecorded(breaker, outcome, durationMs);
       if (transition != null) {
         listener.onTransition(breaker, transition);
       } else if (breaker.version() != before) {
