@@ -40,7 +40,7 @@ public final class EventStreamThroughput {
 
   public static void main(String[] args) throws Exception {
     boolean quick = Summary.quick(args);
-    int transitions = quick ? 50_000 : 300_000;
+    int transitions = quick ? 20_000 : 100_000;
     // The INFO line per transition is a cost of its own (and of the log's destination), not of the stream.
     TRANSITION_LOG.setLevel(Level.WARNING);
     try (RedisServerProcess redis = RedisServerProcess.start()) {
@@ -77,7 +77,7 @@ public final class EventStreamThroughput {
           summary.row(readers, String.format("%,.0f", madePerS),
               readers == 0 ? "-" : String.format("%,.0f (slowest reader)", slowest), readers == 0 ? "-" : all);
         }
-        ceiling(server, browsers, verticle.httpPort(), summary, quick ? 200_000 : 1_000_000);
+        ceiling(server, browsers, verticle.httpPort(), summary, quick ? 50_000 : 300_000);
         summary.note("Each event is one `data:` line of ~130 bytes; the readers parse every event boundary. "
             + "\"published\" rows put synthetic transitions straight on the transitions address (no breaker "
             + "work, no Redis), at most 20,000 ahead of the slowest reader: the stream's own ceiling.");
