@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * A Server-Sent Events reader over a raw Vert.x {@link HttpClient} (the web client's {@code BodyCodec.sseStream}
- * hides comments, which the keep-alive tests need to see). Lines are framed by Vert.x's {@link RecordParser};
- * an event is dispatched at its blank line, as a browser does. Opening returns once the response headers
- * arrived, before any event.
+ * A Server-Sent Events reader over a raw Vert.x {@link HttpClient}: vertx-web-client (with its
+ * {@code BodyCodec.sseStream}) is not a dependency, and the keep-alive tests need to see comment lines. Lines are
+ * framed by Vert.x's {@link RecordParser}; an event is dispatched at its blank line, as a browser does. Opening
+ * returns once the response headers arrived, before any event.
  */
 public final class SseReader implements AutoCloseable {
   /** One dispatched event: its type ({@code message} when unnamed), its data lines, and how many there were. */
