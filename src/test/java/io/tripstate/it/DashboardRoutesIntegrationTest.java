@@ -40,7 +40,7 @@ class DashboardRoutesIntegrationTest {
 
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
-    assertThat(page.body()).contains("<script src=\"dashboard/dashboard.js\"></script>");
+    assertThat(page.body()).contains("<script type=\"module\" src=\"dashboard/dashboard.js\"></script>");
     assertThat(page.headers().firstValue("content-security-policy")).hasValueSatisfying(csp ->
         assertThat(csp).contains("script-src 'self'").contains("default-src 'none'").doesNotContain("unsafe"));
     assertThat(page.headers().firstValue("x-content-type-options")).hasValue("nosniff");
