@@ -35,6 +35,14 @@ if [[ "${1:-}" == bench ]]; then
   exit 0
 fi
 
+# ./run.sh demo: a breaker opened, the app SIGKILLed and restarted, the breaker still open, then closed after one
+# trial; narrated, about 25 s, with its own Redis and temp folder (io.tripstate.app.demo.Demo).
+main=io.tripstate.app.Main
+if [[ "${1:-}" == demo ]]; then
+  main=io.tripstate.app.demo.Demo
+  shift
+fi
+
 # A relative config path is relative to where run.sh was called from, not to the repository.
 if [[ $# -gt 0 && "$1" != /* && "$1" != -* ]]; then
   set -- "$PWD/$1" "${@:2}"
@@ -53,4 +61,4 @@ fi
 
 # exec: Ctrl-C and SIGTERM reach the JVM, whose shutdown hook stops everything in order.
 exec java -Djava.util.logging.config.file=conf/logging.properties \
-  -cp "$jar:$(cat "$classpath")" io.tripstate.app.Main "$@"
+  -cp "$jar:$(cat "$classpath")" "$main" "$@"

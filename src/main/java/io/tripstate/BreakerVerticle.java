@@ -8,6 +8,8 @@ import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
 import io.tripstate.http.AdminRoutes;
+import io.tripstate.http.Dashboard;
+import io.tripstate.http.EventStream;
 import io.tripstate.http.StatusRoutes;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
@@ -45,6 +47,7 @@ public class BreakerVerticle extends VerticleBase {
   private LocalView view;
   private OutcomeQueue outcomes;
   private HttpServer httpServer;
+  private EventStream events;
   private boolean owner;
 
   /** The verticle on the system clock. */
@@ -92,7 +95,9 @@ public class BreakerVerticle extends VerticleBase {
       outcomes.close(); // records the outcomes of calls the view permitted before it was withdrawn
     }
     Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
-    Future<Void> httpClosed = httpServer == null ? Future.succeededFuture() : httpServer.close();
+    // Streams end first: an open /events response would otherwise hold the server's close.
+    Future<Void> eventsClosed = events == null ? Future.succeededFuture() : events.close();
+    Future<Void> httpClosed = httpServer == null ? eventsClosed : eventsClosed.eventually(httpServer::close);
     Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();
     return Future.join(apiClosed, httpClosed, flushed).eventually(() -> {
       releaseOwnership();
@@ -133,9 +138,12 @@ public class BreakerVerticle extends VerticleBase {
     if (http.adminToken() != null) {
       AdminRoutes.mount(router, vertx, config.address(), http.adminToken(), http.maxBodyBytes());
     }
-    return vertx.createHttpServer()
-        .requestHandler(router)
-        .listen(http.port(), http.host())
+    events = new EventStream(vertx, config.transitionsAddress(), persistence::health, http.eventsKeepAliveMs());
+    router.get("/events").handler(events::handle);
+    Dashboard.mount(router);
+    return events.start().compose(v -> vertx.createHttpServer()
+            .requestHandler(router)
+            .listen(http.port(), http.host()))
         .map(server -> {
           httpServer = server;
           LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers (admin routes {2})",

@@ -8,20 +8,29 @@ package io.tripstate.config;
  * @param adminToken the bearer token that admin routes ({@code POST /breakers/{name}/reset},
  *     {@code force-open}, {@code disable}) require; {@code null} (the default) serves no admin routes
  * @param maxBodyBytes the largest HTTP request body accepted, bytes; default 65536
+ * @param eventsKeepAliveMs how often {@code GET /events} sends a keep-alive comment to every reader, ms, so
+ *     that proxies keep the stream open and dead readers are noticed; default 15000; 0 sends none
  */
-public record HttpConfig(String host, Integer port, String adminToken, long maxBodyBytes) {
+public record HttpConfig(String host, Integer port, String adminToken, long maxBodyBytes, long eventsKeepAliveMs) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final long DEFAULT_MAX_BODY_BYTES = 65_536;
+  public static final long DEFAULT_EVENTS_KEEP_ALIVE_MS = 15_000;
+
+  /** Settings with the default keep-alive of the event stream. */
+  public HttpConfig(String host, Integer port, String adminToken, long maxBodyBytes) {
+    this(host, port, adminToken, maxBodyBytes, DEFAULT_EVENTS_KEEP_ALIVE_MS);
+  }
 
   static HttpConfig from(ConfigReader section) {
     return new HttpConfig(section.string("host", DEFAULT_HOST), section.optionalInt("port", 0, 65_535),
-        section.string("adminToken", null), section.number("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1, 1L << 30));
+        section.string("adminToken", null), section.number("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1, 1L << 30),
+        section.number("eventsKeepAliveMs", DEFAULT_EVENTS_KEEP_ALIVE_MS, 0, 86_400_000));
   }
 
   /** Never prints the token. */
   @Override
   public String toString() {
     return "HttpConfig[host=" + host + ", port=" + port + ", adminToken=" + (adminToken == null ? "none" : "***")
-        + ", maxBodyBytes=" + maxBodyBytes + "]";
+        + ", maxBodyBytes=" + maxBodyBytes + ", eventsKeepAliveMs=" + eventsKeepAliveMs + "]";
   }
 }

@@ -191,8 +191,9 @@ public final class WriteQueue {
 
   /** Sends queued names while there is room. */
   private void pump() {
-    // A fresh iterator each time: send() may complete at once and re-enter this queue.
-    while (!ready.isEmpty() && inFlight.size() < maxInFlight && healthy && !held) {
+    // A fresh iterator each time: send() may complete at once and re-enter this queue. A pool refusal on this
+    // stack schedules a pump: stop until it runs, or the refused name would be re-sent here without end.
+    while (!ready.isEmpty() && inFlight.size() < maxInFlight && healthy && !held && !pumpScheduled) {
       Iterator<String> names = ready.iterator();
       String name = names.next();
       names.remove();

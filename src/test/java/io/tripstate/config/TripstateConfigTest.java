@@ -82,6 +82,7 @@ class TripstateConfigTest {
     assertThat(config.maxBreakers()).isEqualTo(defaults.maxBreakers());
     assertThat(config.persistence()).isEqualTo(defaults.persistence());
     assertThat(config.http().host()).isEqualTo(defaults.http().host());
+    assertThat(config.http().eventsKeepAliveMs()).isEqualTo(defaults.http().eventsKeepAliveMs());
     assertThat(config.fastPath()).isEqualTo(defaults.fastPath());
     assertThat(config.settingsFor("any")).isEqualTo(defaults.settingsFor("any"));
   }
@@ -183,6 +184,7 @@ class TripstateConfigTest {
       {"http": {"port": -1}}                                        | http.port                        | -1
       {"http": {"port": "8080"}}                                    | http.port                        | 8080
       {"http": {"host": ""}}                                        | http.host                        | ""
+      {"http": {"eventsKeepAliveMs": -1}}                           | http.eventsKeepAliveMs           | -1
       {"fastPath": {"enabled": 1}}                                  | fastPath.enabled                 | 1
       {"fastPath": {"queueCapacity": 0}}                            | fastPath.queueCapacity           | 0
       {"fastPath": {"queueCapacity": 8388608}}                      | fastPath.queueCapacity           | 8388608
