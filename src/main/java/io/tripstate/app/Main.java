@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The standalone app behind {@code run.sh}: reads {@code conf/config.json} (or the file given as the only
  * argument), applies the environment overrides of {@link EnvOverrides}, starts a local Redis when none
- * answers on a loopback URL, deploys one {@link BreakerVerticle} and prints where it serves.
- * Ctrl-C or SIGTERM undeploys it (flushing pending snapshots) and then stops the local Redis.
+ * answers on a loopback URL (or takes back the one that a killed run left running, see {@link LocalRedis}),
+ * deploys one {@link BreakerVerticle} and prints where it serves. Ctrl-C or SIGTERM undeploys it (flushing
+ * pending snapshots) and then stops the local Redis.
  *
  * <p>Exit codes: 2 for an unusable config, 1 when the verticle does not deploy.
  */
@@ -103,8 +104,8 @@ public final class Main {
       try {
         leftBehind.awaitReady();
         localRedis = leftBehind;
-        System.out.println("Took back the local redis-server (pid " + leftBehind.pid() + ") on port " + port
-            + " that a run killed before it could stop it left running; it stops with this app");
+        System.out.println("Took back the local redis-server (pid " + leftBehind.pid() + ", port " + port
+            + ") left running by an earlier run that was killed; it stops with this app");
         return where + " (started by run.sh, data in ./" + DATA_DIR + ")";
       } catch (IOException e) { // it was stopped meanwhile, or hangs: awaitReady stopped it
         LOG.log(Level.WARNING, "The local redis-server left running by an earlier run does not answer: {0}",
@@ -159,7 +160,7 @@ public final class Main {
     if (leftBehind != null) {
       leftBehind.stop();
       System.out.println("Stopped the local redis-server (pid " + leftBehind.pid() + ", port " + leftBehind.port()
-          + ") that a run killed before it could stop it left running: " + why);
+          + ") left running by an earlier run that was killed: " + why);
     }
   }
 
