@@ -189,19 +189,6 @@ public final class BreakerClient {
     return vertx.eventBus().request(this.address, request, options);
   }
 
-  /**
-   * How long {@link #call} waits for the verticle: longer than the verticle can wait for the target, by
-   * {@link #CALL_REPLY_MARGIN_MS} (time for the request to reach the verticle and the answer to come back).
-   * Without a {@code timeoutMs} the breaker's {@code callTimeoutMs} applies, which only the verticle knows, so
-   * the bound is the largest it may be ({@link BreakerSettings#MAX_CALL_TIMEOUT_MS}): sizing it from the
-   * default instead made the client time out first for breakers configured with longer timeouts, and the
-   * verticle then recorded an outcome that nobody heard of.
-   */
-  static long callSendTimeoutMs(Long timeoutMs, long deliverySendTimeoutMs) {
-    long verticleWaitsMs = timeoutMs != null ? timeoutMs : BreakerSettings.MAX_CALL_TIMEOUT_MS;
-    return Math.max(deliverySendTimeoutMs, verticleWaitsMs + CALL_REPLY_MARGIN_MS);
-  }
-
   /** {@code {"status": "UP", "persistence": "UP" | "DOWN" | "DISABLED"}} (an addition to the four actions). */
   public Future<JsonObject> health() {
     return request("health", new JsonObject());
@@ -291,6 +278,19 @@ public final class BreakerClient {
 
   private static long elapsedMs(long startedNanos) {
     return (System.nanoTime() - startedNanos) / 1_000_000;
+  }
+
+  /**
+   * How long {@link #call} waits for the verticle: longer than the verticle can wait for the target, by
+   * {@link #CALL_REPLY_MARGIN_MS} (time for the request to reach the verticle and the answer to come back).
+   * Without a {@code timeoutMs} the breaker's {@code callTimeoutMs} applies, which only the verticle knows, so
+   * the bound is the largest it may be ({@link BreakerSettings#MAX_CALL_TIMEOUT_MS}): sizing it from the
+   * default instead made the client time out first for breakers configured with longer timeouts, and the
+   * verticle then recorded an outcome that nobody heard of.
+   */
+  private static long callSendTimeoutMs(Long timeoutMs, long deliverySendTimeoutMs) {
+    long verticleWaitsMs = timeoutMs != null ? timeoutMs : BreakerSettings.MAX_CALL_TIMEOUT_MS;
+    return Math.max(deliverySendTimeoutMs, verticleWaitsMs + CALL_REPLY_MARGIN_MS);
   }
 
   /** A 409: the trial expired before its outcome arrived, so the breaker already counted it as failed. */
