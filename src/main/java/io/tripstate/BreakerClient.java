@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  */
 public final class BreakerClient {
   private static final Logger LOG = System.getLogger(BreakerClient.class.getName());
-
+  /** How much longer than the verticle {@link #call} waits: a busy event loop or a cluster hop, not the call. */
+  private static final long CALL_REPLY_MARGIN_MS = 5_000;
 
   private final Vertx vertx;
   private final String address;
@@ -165,6 +166,13 @@ public final class BreakerClient {
    * listens, 504 when the target does not reply within {@code timeoutMs} (or the breaker's
    * {@code callTimeoutMs}), or the target's own failure code.
    *
+   * <p>The verticle answers every call within its timeout, so the caller always hears how the call ended (and
+   * what the breaker counted). This client must therefore never give up first, yet it does not know the
+   * breaker's {@code callTimeoutMs}: it waits for the given timeout, or the largest one a breaker may have
+   * ({@link BreakerSettings#MAX_CALL_TIMEOUT_MS}), plus 5 s, and never less than its own delivery options'
+   * send timeout. That wait is only a guard against a verticle that is gone.
+   *
+   * @param timeoutMs the call's timeout, ms; {@code null} for the breaker's {@code callTimeoutMs}
    * @param headers sent to the target with the body; may be {@code null}
    */
   public Future<Message<Object>> call(String name, String address, Object body, Long timeoutMs,
@@ -177,9 +185,7 @@ public final class BreakerClient {
     if (headers != null) {
       headers.forEach(options::addHeader);
     }
-    // The verticle's own wait is bounded by the call timeout; ours must outlast it.
-    long callTimeout = timeoutMs != null ? timeoutMs : BreakerSettings.DEFAULT_CALL_TIMEOUT_MS;
-    options.setSendTimeout(Math.max(delivery.getSendTimeout(), callTimeout + 5_000));
+    options.setSendTimeout(callSendTimeoutMs(timeoutMs, delivery.getSendTimeout()));
     return vertx.eventBus().request(this.address, request, options);
   }
 
@@ -272,6 +278,19 @@ public final class BreakerClient {
 
   private static long elapsedMs(long startedNanos) {
     return (System.nanoTime() - startedNanos) / 1_000_000;
+  }
+
+  /**
+   * How long {@link #call} waits for the verticle: longer than the verticle can wait for the target, by
+   * {@link #CALL_REPLY_MARGIN_MS} (time for the request to reach the verticle and the answer to come back).
+   * Without a {@code timeoutMs} the breaker's {@code callTimeoutMs} applies, which only the verticle knows, so
+   * the bound is the largest it may be ({@link BreakerSettings#MAX_CALL_TIMEOUT_MS}): sizing it from the
+   * default instead made the client time out first for breakers configured with longer timeouts, and the
+   * verticle then recorded an outcome that nobody heard of.
+   */
+  private static long callSendTimeoutMs(Long timeoutMs, long deliverySendTimeoutMs) {
+    long verticleWaitsMs = timeoutMs != null ? timeoutMs : BreakerSettings.MAX_CALL_TIMEOUT_MS;
+    return Math.max(deliverySendTimeoutMs, verticleWaitsMs + CALL_REPLY_MARGIN_MS);
   }
 
   /** A 409: the trial expired before its outcome arrived, so the breaker already counted it as failed. */

@@ -6,6 +6,8 @@ import io.tripstate.config.EnvOverrides;
 import io.tripstate.config.TripstateConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -28,8 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The standalone app behind {@code run.sh}: reads {@code conf/config.json} (or the file given as the only
  * argument), applies the environment overrides of {@link EnvOverrides}, starts a local Redis when none
- * answers on a loopback URL, deploys one {@link BreakerVerticle} and prints where it serves.
- * Ctrl-C or SIGTERM undeploys it (flushing pending snapshots) and then stops the local Redis.
+ * answers on a loopback URL (or takes back the one that a killed run left running, see {@link LocalRedis}),
+ * deploys one {@link BreakerVerticle} and prints where it serves. Ctrl-C or SIGTERM undeploys it (flushing
+ * pending snapshots) and then stops the local Redis.
  *
  * <p>Exit codes: 2 for an unusable config, 1 when the verticle does not deploy.
  */
@@ -43,6 +46,7 @@ public final class Main {
 
   private static volatile Vertx vertx;
   private static volatile LocalRedis localRedis;
+  private static volatile Path runFolder;
   private static volatile long closeTimeoutMs = 10_000;
 
   private Main() {}
@@ -59,9 +63,9 @@ public final class Main {
     }
     // Undeploying waits for the pending snapshots, bounded by twice the command timeout.
     closeTimeoutMs = 2 * config.persistence().commandTimeoutMs() + 5_000;
-    vertx = Vertx.vertx();
+    vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(fileSystemOptions()));
     Runtime.getRuntime().addShutdownHook(new Thread(Main::stopAll, "tripstate-shutdown"));
-    String redis = config.persistence().enabled() ? prepareRedis(config) : "persistence disabled (memory only)";
+    String redis = prepareRedis(config, leftBehindRedis());
     BreakerVerticle verticle = new BreakerVerticle();
     try {
       vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(json).setInstances(1)).await();
@@ -80,22 +84,46 @@ public final class Main {
         + "Stop with Ctrl-C.");
   }
 
-  /** Returns the summary text of the Redis line, starting a local Redis when that is what it takes. */
-  private static String prepareRedis(TripstateConfig config) {
+  /**
+   * Returns the summary text of the Redis line, starting a local Redis when that is what it takes, or taking
+   * back the one an earlier run left running ({@code leftBehind}, stopped when this config does not use it).
+   */
+  private static String prepareRedis(TripstateConfig config, LocalRedis leftBehind) {
+    if (!config.persistence().enabled()) {
+      stopLeftBehind(leftBehind, "persistence is disabled");
+      return "persistence disabled (memory only)";
+    }
     RedisOptions options = config.redisOptions();
     String where = config.redisDescription();
+    URI uri = URI.create(options.getEndpoint());
+    int port = uri.getPort() < 0 ? 6379 : uri.getPort();
+    boolean localPlainUrl = "redis".equals(uri.getScheme()) && uri.getHost() != null
+        && LOOPBACK.contains(uri.getHost());
+    boolean credentials = options.getPassword() != null || uri.getUserInfo() != null;
+    if (leftBehind != null && localPlainUrl && !credentials && leftBehind.port() == port) {
+      try {
+        leftBehind.awaitReady();
+        localRedis = leftBehind;
+        System.out.println("Took back the local redis-server (pid " + leftBehind.pid() + ", port " + port
+            + ") left running by an earlier run that was killed; it stops with this app");
+        return where + " (started by run.sh, data in ./" + DATA_DIR + ")";
+      } catch (IOException e) { // it was stopped meanwhile, or hangs: awaitReady stopped it
+        LOG.log(Level.WARNING, "The local redis-server left running by an earlier run does not answer: {0}",
+            oneLine(e));
+      }
+    } else {
+      stopLeftBehind(leftBehind, "this config does not use it");
+    }
     String failure = ping(options);
     if (failure == null) {
       return where + " (external)";
     }
-    URI uri = URI.create(options.getEndpoint());
-    int port = uri.getPort() < 0 ? 6379 : uri.getPort();
     String reason;
-    if (!"redis".equals(uri.getScheme()) || !LOOPBACK.contains(uri.getHost())) {
+    if (!localPlainUrl) {
       reason = "it is not a local plain redis:// URL, so none is started here";
     } else if (listens(port)) {
       reason = "something listens on port " + port + " but does not answer PING";
-    } else if (options.getPassword() != null || uri.getUserInfo() != null) {
+    } else if (credentials) {
       reason = "a local Redis is only started for a URL without credentials";
     } else {
       try {
@@ -116,6 +144,36 @@ public final class Main {
         + "(retried every {3,number,#} ms), then their state is persisted", where, failure, reason,
         config.persistence().retryMs());
     return where + " (NOT answering: breakers run in memory until it does)";
+  }
+
+  /** The local Redis that an earlier run started in ./data and left running (it was killed), or {@code null}. */
+  private static LocalRedis leftBehindRedis() {
+    try {
+      return LocalRedis.takeOver(DATA_DIR).orElse(null);
+    } catch (IOException | NoClassDefFoundError e) { // no embedded-redis: no run started a local Redis either
+      LOG.log(Level.WARNING, "Could not check ./{0} for a local Redis left running: {1}", DATA_DIR, oneLine(e));
+      return null;
+    }
+  }
+
+  private static void stopLeftBehind(LocalRedis leftBehind, String why) {
+    if (leftBehind != null) {
+      leftBehind.stop();
+      System.out.println("Stopped the local redis-server (pid " + leftBehind.pid() + ", port " + leftBehind.port()
+          + ") left running by an earlier run that was killed: " + why);
+    }
+  }
+
+  /** Vert.x's file cache in this run's own temporary folder, so that a run killed with SIGKILL leaves none. */
+  private static FileSystemOptions fileSystemOptions() {
+    FileSystemOptions options = new FileSystemOptions();
+    try {
+      runFolder = RunFolder.create();
+      options.setFileCacheDir(runFolder.resolve("vertx-cache").toString());
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "Could not prepare a temporary folder for this run: {0}", oneLine(e));
+    }
+    return options;
   }
 
   /** {@code null} when Redis answers PING, else why not. */
@@ -183,6 +241,13 @@ public final class Main {
     if (redis != null) {
       redis.stop();
       System.out.println("stopped the local redis-server (pid " + redis.pid() + ")");
+    }
+    if (runFolder != null) {
+      try {
+        RunFolder.delete(runFolder);
+      } catch (IOException e) {
+        System.err.println("tripstate: could not delete " + runFolder + ": " + oneLine(e));
+      }
     }
     System.out.println("tripstate stopped");
   }

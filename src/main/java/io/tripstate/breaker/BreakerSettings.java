@@ -15,7 +15,8 @@ import java.util.Set;
  * @param slowCallRateThreshold {@code count}/{@code time} windows: slow-call percentage that opens; default 100
  * @param slowCallDurationMs a call whose {@code duration_ms} reaches this is slow; default 60000
  * @param backoff growth of the open time across reopens; default off (multiplier 1.0)
- * @param callTimeoutMs the {@code call} action's default timeout, ms; default 10000
+ * @param callTimeoutMs the {@code call} action's default timeout, ms; default 10000, at most
+ *     {@link #MAX_CALL_TIMEOUT_MS}
  * @param failureCodes target failure codes below 500 that the {@code call} action counts as failures;
  *     default none
  */
@@ -45,6 +46,11 @@ public record BreakerSettings(
   public static final int MAX_WINDOW_SIZE = 10_000;
   /** The default {@code callTimeoutMs}. */
   public static final long DEFAULT_CALL_TIMEOUT_MS = 10_000;
+  /**
+   * The largest {@code callTimeoutMs} (1 hour). Bounded so that a {@code BreakerClient} that does not know a
+   * breaker's settings can still wait longer than the verticle does.
+   */
+  public static final long MAX_CALL_TIMEOUT_MS = 3_600_000;
 
   /**
    * The window of a closed breaker.
@@ -98,7 +104,8 @@ public record BreakerSettings(
     require(backoff.multiplier() == 1.0 || backoff.maxResetTimeoutMs() >= resetTimeoutMs,
         "backoff.maxResetTimeoutMs must be at least resetTimeoutMs (" + resetTimeoutMs + "), was "
             + backoff.maxResetTimeoutMs());
-    require(callTimeoutMs >= 1, "callTimeoutMs must be at least 1, was " + callTimeoutMs);
+    require(callTimeoutMs >= 1 && callTimeoutMs <= MAX_CALL_TIMEOUT_MS, "callTimeoutMs must be between 1 and "
+        + MAX_CALL_TIMEOUT_MS + ", was " + callTimeoutMs);
     failureCodes = failureCodes == null ? Set.of() : Set.copyOf(failureCodes);
   }
 

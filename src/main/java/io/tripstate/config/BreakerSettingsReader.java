@@ -60,7 +60,8 @@ final class BreakerSettingsReader {
         .slowCallRateThreshold((int) whole(section, "slowCallRateThreshold", base.slowCallRateThreshold(), 100))
         .slowCallDurationMs(whole(section, "slowCallDurationMs", base.slowCallDurationMs(), MAX_MS))
         .backoff(backoff(section.section("backoff"), base.backoff()))
-        .callTimeoutMs(whole(section, "callTimeoutMs", base.callTimeoutMs(), MAX_MS))
+        .callTimeoutMs(whole(section, "callTimeoutMs", base.callTimeoutMs(),
+            BreakerSettings.MAX_CALL_TIMEOUT_MS))
         .failureCodes(section.wholeNumbers("failureCodes", base.failureCodes(), Integer.MIN_VALUE,
             Integer.MAX_VALUE));
     try {

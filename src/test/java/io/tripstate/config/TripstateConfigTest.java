@@ -445,6 +445,7 @@ class TripstateConfigTest {
       {"defaults": {"successThreshold": 0}} | defaults.successThreshold | 0
       {"defaults": {"permitTimeoutMs": -1}} | defaults.permitTimeoutMs | -1
       {"defaults": {"callTimeoutMs": 0}} | defaults.callTimeoutMs | 0
+      {"breakers": {"payments": {"callTimeoutMs": 3600001}}} | breakers.payments.callTimeoutMs | 3600001
       {"defaults": {"backoff": {"multiplier": 0.5}}} | defaults.backoff.multiplier | 0.5
       {"breakers": {"payments": {"backoff": {"multiplier": "2"}}}} | breakers.payments.backoff.multiplier | 2
       {"defaults": {"backoff": {"maxResetTimeoutMs": 0}}} | defaults.backoff.maxResetTimeoutMs | 0

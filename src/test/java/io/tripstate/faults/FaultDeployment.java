@@ -1,5 +1,7 @@
 package io.tripstate.faults;
 
+import static org.awaitility.Awaitility.await;
+
 import io.tripstate.BreakerVerticle;
 import io.tripstate.support.Bus;
 import io.tripstate.support.EventLoopProbe;
@@ -10,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.SimpleFormatter;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One BreakerVerticle against a private Redis, with an {@link EventLoopProbe} on the verticle's own event
@@ -185,15 +189,18 @@ final class FaultDeployment implements AutoCloseable {
   /** Waits until Redis holds exactly the status of every breaker; returns the milliseconds it took. */
   long awaitRedisHoldsEverySnapshot(long timeoutMs) {
     long started = System.nanoTime();
-    long deadline = started + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    Map<String, String> differences;
-    do {
-      differences = differences(snapshots());
-      if (differences.isEmpty()) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-      }
-      sleep(20);
-    } while (System.nanoTime() < deadline);
+    try {
+      await("Redis holds every snapshot").atMost(Duration.ofMillis(timeoutMs)).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(20)).pollInSameThread()
+          .until(() -> differences(snapshots()).isEmpty());
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    } catch (ConditionTimeoutException e) {
+      // reported below, with what differs
+    }
+    Map<String, String> differences = differences(snapshots());
+    if (differences.isEmpty()) { // it held right after the deadline
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
     String firstFew = differences.entrySet().stream().limit(5).map(e -> e.getKey() + ": " + e.getValue())
         .collect(Collectors.joining("\n  "));
     throw new AssertionError(differences.size() + " breaker(s) whose snapshot Redis does not hold after " + timeoutMs

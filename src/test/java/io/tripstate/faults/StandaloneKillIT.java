@@ -1,21 +1,13 @@
 package io.tripstate.faults;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tripstate.support.RedisServerProcess;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,12 +29,9 @@ class StandaloneKillIT {
   private static final int TRANSITIONS = 30;
   private static final long DURABLE_AFTER_MS = 100;
   private static final String TOKEN = "kill-test-" + UUID.randomUUID();
-  private static final List<String> ENV_OVERRIDES = List.of("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
-      "REDIS_PASSWORD", "ENABLE_CIRCUIT_BREAKER_PERSISTENCE", "HTTP_PORT");
 
   private final RedisServerProcess redis = RedisServerProcess.start();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final List<Process> children = new ArrayList<>();
+  private final List<StandaloneApp> children = new ArrayList<>();
   @TempDir
   Path dir;
   private int port;
@@ -53,10 +42,8 @@ class StandaloneKillIT {
   @AfterEach
   void killChildrenAndStopRedis() throws InterruptedException {
     try {
-      for (Process child : children) {
-        child.descendants().forEach(ProcessHandle::destroyForcibly);
-        child.destroyForcibly();
-        assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("child %d exited", child.pid()).isTrue();
+      for (StandaloneApp child : children) {
+        child.kill();
       }
     } finally {
       redis.close();
@@ -66,7 +53,7 @@ class StandaloneKillIT {
   @Test
   void everyTransitionAcknowledgedAtLeast100MsBeforeASigkillIsRestoredExactly() throws Exception {
     // Given the standalone app with admin routes, against a private Redis
-    port = freePort();
+    port = StandaloneApp.freePort();
     String prefix = "kill:" + UUID.randomUUID().toString().substring(0, 8) + ":";
     Path config = dir.resolve("config.json");
     Files.writeString(config, new JsonObject()
@@ -74,8 +61,8 @@ class StandaloneKillIT {
         .put("persistence", new JsonObject().put("keyPrefix", prefix))
         .put("http", new JsonObject().put("port", port).put("adminToken", TOKEN))
         .encodePrettily());
-    Process first = launch(config, "first");
-    long firstReadyMs = awaitReady(first, "first");
+    StandaloneApp first = launch(config, "first");
+    long firstReadyMs = first.awaitHealthy();
 
     // When 30 transitions over 10 breakers are acknowledged, and the app is SIGKILLed 100 ms after the last
     List<Ack> acks = new ArrayList<>();
@@ -87,7 +74,7 @@ class StandaloneKillIT {
           : List.of("reset", "force-open", "disable").get((breaker + round) % 3);
       String body = "force-open".equals(action) && breaker % 3 == 0 ? "{\"duration_ms\": 600000}" : "";
       long sent = System.nanoTime();
-      HttpResponse<String> response = post("/breakers/svc-" + breaker + "/" + action, body);
+      HttpResponse<String> response = first.post("/breakers/svc-" + breaker + "/" + action, TOKEN, body);
       long acked = System.nanoTime();
       assertThat(response.statusCode()).as("POST %s on svc-%d: %s", action, breaker, response.body()).isEqualTo(200);
       acks.add(new Ack("svc-" + breaker, withoutLiveFields(new JsonObject(response.body())), acked));
@@ -95,13 +82,13 @@ class StandaloneKillIT {
     }
     FaultDeployment.sleep(DURABLE_AFTER_MS);
     long killed = System.nanoTime();
-    first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-    assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(first.exitValue()).as("exit status of a SIGKILLed JVM").isEqualTo(137);
+    first.process.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+    assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.process.exitValue()).as("exit status of a SIGKILLed JVM").isEqualTo(137);
 
     // Then the app started again restores exactly the last acknowledged snapshot of every breaker
-    Process second = launch(config, "second");
-    long secondReadyMs = awaitReady(second, "second");
+    StandaloneApp second = launch(config, "second");
+    long secondReadyMs = second.awaitHealthy();
     // (a breaker acknowledged again within the last 100 ms may show that newer snapshot instead)
     Map<String, Ack> durable = new LinkedHashMap<>();
     Map<String, List<JsonObject>> acceptable = new LinkedHashMap<>();
@@ -115,7 +102,7 @@ class StandaloneKillIT {
     }
     Map<String, String> mismatches = new LinkedHashMap<>();
     for (Ack ack : durable.values()) {
-      HttpResponse<String> response = get("/breakers/" + ack.name());
+      HttpResponse<String> response = second.get("/breakers/" + ack.name());
       JsonObject restored = response.statusCode() == 200 ? withoutLiveFields(new JsonObject(response.body())) : null;
       if (!acceptable.get(ack.name()).contains(restored)) {
         mismatches.put(ack.name(), "acknowledged " + ack.snapshot().encode() + " / restored " + response.statusCode()
@@ -125,97 +112,22 @@ class StandaloneKillIT {
     System.out.printf("[faults] standalone SIGKILL (%s): %d transitions over %d breakers, slowest admin reply %.1f ms; "
             + "killed %d ms after the last acknowledgement; %d of %d breakers restored exactly; app ready in %d ms, "
             + "again in %d ms after the kill (event-loop lag is not measurable in the child process)%n",
-        launcherDescription(), TRANSITIONS, BREAKERS, slowestAckNanos / 1e6,
+        StandaloneApp.launcherDescription(), TRANSITIONS, BREAKERS, slowestAckNanos / 1e6,
         TimeUnit.NANOSECONDS.toMillis(killed - acks.get(acks.size() - 1).ackNanos()),
         durable.size() - mismatches.size(), durable.size(), firstReadyMs, secondReadyMs);
     assertThat(durable).hasSize(BREAKERS);
-    assertThat(mismatches).as("breakers not restored exactly; app output:%n%s", output("second")).isEmpty();
+    assertThat(mismatches).as("breakers not restored exactly; app output:%n%s", second.output()).isEmpty();
   }
 
-  private Process launch(Path config, String name) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.util.logging.config.file=" + basedir().resolve("conf/logging.properties"),
-        "-cp", classPath(), "io.tripstate.app.Main", config.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile());
-    ENV_OVERRIDES.forEach(builder.environment()::remove);
-    Process process = builder.start();
-    children.add(process);
-    return process;
-  }
-
-  /** Waits until the app answers {@code GET /health}; returns how long it took. */
-  private long awaitReady(Process process, String name) throws InterruptedException {
-    long started = System.nanoTime();
-    long deadline = started + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      assertThat(process.isAlive()).as("the %s app exited (%s); its output:%n%s", name,
-          process.isAlive() ? "" : process.exitValue(), output(name)).isTrue();
-      try {
-        if (get("/health").statusCode() == 200) {
-          return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("the " + name + " app did not answer GET /health within 30 s; its output:\n" + output(name));
-  }
-
-  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+  private StandaloneApp launch(Path config, String name) throws IOException {
+    StandaloneApp app = StandaloneApp.launch(dir, config, port, name);
+    children.add(app);
+    return app;
   }
 
   /** The snapshot without {@code retry_after_ms}, which changes with time. */
   private static JsonObject withoutLiveFields(JsonObject snapshot) {
     snapshot.remove("retry_after_ms");
     return snapshot;
-  }
-
-  private String output(String name) {
-    try {
-      Path log = dir.resolve(name + ".log");
-      return Files.exists(log) ? Files.readString(log, UTF_8) : "(none)";
-    } catch (IOException e) {
-      return "(unreadable: " + e + ")";
-    }
-  }
-
-  /** The packaged jar and its runtime class path when failsafe passed them, else this JVM's class path. */
-  private static String classPath() throws IOException {
-    String jar = System.getProperty("tripstate.jar");
-    String classpathFile = System.getProperty("tripstate.classpathFile");
-    if (jar != null && classpathFile != null) {
-      assertThat(Path.of(jar)).as("the packaged jar").exists();
-      return jar + File.pathSeparator + Files.readString(Path.of(classpathFile)).trim();
-    }
-    return System.getProperty("java.class.path");
-  }
-
-  private static String launcherDescription() {
-    return System.getProperty("tripstate.jar") != null ? "packaged jar + target/classpath.txt"
-        : "this JVM's class path (target/classes), not the packaged jar: run with mvn verify for that";
-  }
-
-  private static Path basedir() {
-    return Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

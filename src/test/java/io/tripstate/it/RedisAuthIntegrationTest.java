@@ -2,6 +2,7 @@ package io.tripstate.it;
 
 import static io.tripstate.support.Bus.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tripstate.support.Bus;
 import io.tripstate.support.MutableClock;
@@ -11,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -223,7 +225,8 @@ class RedisAuthIntegrationTest {
       Bus bus = Deployments.serve(vertx, config, clock);
       bus.record("untrusted", "failure");
       bus.record("untrusted", "failure");
-      sleep(500);
+      await("nothing reaches the untrusted server").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+          .pollInSameThread().until(() -> tls.command("GET", Deployments.key(config, "untrusted")) == null);
 
       JsonObject persistence = bus.statusAll().getJsonObject("persistence");
       System.out.printf("untrusted TLS certificate: last_error: %s%n", persistence.getString("last_error"));

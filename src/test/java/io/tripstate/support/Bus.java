@@ -7,9 +7,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 
 /** Blocking event-bus calls for test threads (never used on an event loop). */
 public final class Bus {
@@ -68,19 +70,12 @@ public final class Bus {
     return future.timeout(10, TimeUnit.SECONDS).await();
   }
 
-  /** Polls a condition until it holds or 10 s pass; for effects that happen behind a reply. */
+  /**
+   * Waits with Awaitility until a condition holds, at most 10 s, checking at once and then every 20 ms on this
+   * thread; for effects that happen behind a reply.
+   */
   public static void eventually(Supplier<Boolean> condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!Boolean.TRUE.equals(condition.get())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 10 s: " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
+    Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+        .pollInSameThread().until(() -> Boolean.TRUE.equals(condition.get()));
   }
 }

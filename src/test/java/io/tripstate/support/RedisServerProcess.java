@@ -1,6 +1,7 @@
 package io.tripstate.support;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A private redis-server process for tests that stop, kill, stall or restart their own server.
@@ -220,17 +222,17 @@ public final class RedisServerProcess implements AutoCloseable {
       paused = false;
       LIVE.add(started);
       started.onExit().thenRun(() -> LIVE.remove(started));
-      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-      while (started.isAlive()) {
-        if (answersPing()) {
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          kill();
-          throw new IllegalStateException("redis-server did not answer PING on port " + port + " within "
-              + START_TIMEOUT.toSeconds() + " s; " + commandLine + " wrote:\n" + logSince(logOffset));
-        }
-        io(() -> { Thread.sleep(20); return null; });
+      try {
+        await("redis-server answers PING on port " + port).atMost(START_TIMEOUT).pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(20)).pollInSameThread()
+            .until(() -> !started.isAlive() || answersPing());
+      } catch (ConditionTimeoutException e) {
+        kill();
+        throw new IllegalStateException("redis-server did not answer PING on port " + port + " within "
+            + START_TIMEOUT.toSeconds() + " s; " + commandLine + " wrote:\n" + logSince(logOffset));
+      }
+      if (started.isAlive()) {
+        return;
       }
       String output = logSince(logOffset);
       // Right after a kill the port can stay taken for a moment; a fresh start picked a free port instead.
