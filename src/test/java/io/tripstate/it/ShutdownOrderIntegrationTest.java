@@ -134,7 +134,9 @@ class ShutdownOrderIntegrationTest {
       }
     });
     producer.start();
-    Awaitility.await().atMost(PATIENCE).until(() -> accepted.get() > 1_000);
+    // Undeploy as soon as the producer is under way, so that it is still offering while the verticle stops.
+    Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(PATIENCE)
+        .until(() -> accepted.get() > 1_000);
 
     // When the verticle is undeployed while outcomes keep coming
     await(vertx.undeploy(deployment));
@@ -143,7 +145,8 @@ class ShutdownOrderIntegrationTest {
     // Then (b) every accepted outcome was counted and (d) written before the connection closed
     JsonObject stored = Deployments.stored(config, "busy");
     assertThat(stored.getInteger("failure_count")).isEqualTo(accepted.get());
-    assertThat(refused.get() || accepted.get() >= 900_000).isTrue();
+    assertThat(refused.get()).as("the producer was still offering when the verticle stopped taking outcomes")
+        .isTrue();
   }
 
   @Test
