@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -208,22 +209,30 @@ class OutcomeQueueTest {
 
   @Test
   void everyOutcomeAnOfferAcceptedIsRecordedEvenWhenTheOwnerClosesMeanwhile() throws InterruptedException {
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < 100; round++) {
       // Given producers offering as fast as they can, runs and single outcomes mixed
       drained.clear();
       OutcomeQueue queue = queue(64);
       AtomicInteger accepted = new AtomicInteger();
       AtomicInteger producer = new AtomicInteger();
+      AtomicBoolean closing = new AtomicBoolean();
       List<Thread> threads = start(3, () -> {
         long duration = producer.getAndIncrement() == 2 ? 5 : 0;
-        while (queue.offer("shared", Outcome.SUCCESS, duration)) {
-          accepted.incrementAndGet();
+        while (true) {
+          if (queue.offer("shared", Outcome.SUCCESS, duration)) {
+            accepted.incrementAndGet();
+          } else if (closing.get()) {
+            return;
+          } else {
+            Thread.onSpinWait(); // full: the owner drains it soon
+          }
         }
       });
       runOwnerUntil(() -> accepted.get() > 100, "outcomes offered");
 
       // When the owner closes the queue while they offer
       Future<Void> closed = queue.close();
+      closing.set(true);
       runOwnerUntil(() -> closed.isComplete() && allEnded(threads), "the queue closed and the producers stopped");
       for (Thread thread : threads) {
         thread.join();
