@@ -1,12 +1,13 @@
 package io.tripstate;
 
-import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.bus.BreakerApi;
-import io.tripstate.bus.LocalView;
-import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.BreakerEngine;
+import io.tripstate.engine.VertxScheduler;
+import io.tripstate.fastpath.LocalView;
+import io.tripstate.fastpath.OutcomeQueue;
 import io.tripstate.http.AdminRoutes;
 import io.tripstate.http.Dashboard;
 import io.tripstate.http.EventStream;
@@ -22,6 +23,7 @@ import io.vertx.ext.web.Router;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Owns the state of named circuit breakers: answers the event-bus API, writes a snapshot to Redis on every
@@ -32,8 +34,9 @@ import java.time.Clock;
  * A deployment with {@code instances > 1}, or a second deployment on the same address, is refused: the
  * breakers must have a single owner.
  *
- * <p>All breaker state is confined to this verticle's event loop: the consumer, timers and Redis callbacks
- * run there, so the hot path takes no locks.
+ * <p>Wiring only: config, then the store, then the {@link BreakerEngine} with its listeners, then the event-bus
+ * API, then HTTP; {@link #start()} restores, then serves. All breaker state is confined to this verticle's event
+ * loop: the consumer, the engine's timers and Redis callbacks run there, so the hot path takes no locks.
  */
 public class BreakerVerticle extends VerticleBase {
   private static final Logger LOG = System.getLogger(BreakerVerticle.class.getName());
@@ -41,7 +44,7 @@ public class BreakerVerticle extends VerticleBase {
 
   private final Clock clock;
   private TripstateConfig config;
-  private BreakerRegistry registry;
+  private BreakerEngine engine;
   private Persistence persistence;
   private BreakerApi api;
   private LocalView view;
@@ -73,43 +76,59 @@ public class BreakerVerticle extends VerticleBase {
     SnapshotCodec.warmUp();
     persistence = createPersistence();
     view = new LocalView(clock);
-    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
-    registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
-    api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
-        config.maxRequestBytes());
-    persistence.afterLateRestore(api::rearmDeadlines);
-    return persistence.start(registry)
+    // Listeners in order: the fast-path view is current before anyone hears of a transition.
+    engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
+        List.of(view, new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
+    api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
+        persistence.enabled() && config.persistence().ackAfterWrite(), config.maxRequestBytes());
+    return persistence.start(engine.registry())
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
-            registry.size(), config.address()))
+            engine.size(), config.address()))
         .onFailure(e -> stop());
   }
 
+  /**
+   * Stops in an order that loses nothing accepted: (a) take no more requests or fast-path outcomes; (b) record
+   * every outcome the fast path already accepted; (c) let the {@code call}s in flight end, each bounded by its
+   * timeout, and record them; then stop the engine's timer, so nothing changes any more; (d) write what is
+   * pending to Redis (bounded by twice {@code commandTimeoutMs}); (e) only then close the Redis connections.
+   */
   @Override
   public Future<?> stop() {
+    // (a) Clients holding the view go back to the event bus, where no one listens any more.
     if (view != null && config != null) {
       view.withdraw(vertx, config.address());
     }
-    if (outcomes != null) {
-      outcomes.close(); // records the outcomes of calls the view permitted before it was withdrawn
-    }
-    Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
     // Streams end first: an open /events response would otherwise hold the server's close.
     Future<Void> eventsClosed = events == null ? Future.succeededFuture() : events.close();
     Future<Void> httpClosed = httpServer == null ? eventsClosed : eventsClosed.eventually(httpServer::close);
-    Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();
-    return Future.join(apiClosed, httpClosed, flushed).eventually(() -> {
-      releaseOwnership();
-      return Future.succeededFuture();
-    });
+    Future<Void> unregistered = Future.join(api == null ? Future.succeededFuture() : api.stopListening(),
+        httpClosed).mapEmpty();
+    // (a) Refuses new offers at once; (b) completes when every accepted outcome was recorded.
+    Future<Void> outcomesRecorded = outcomes == null ? Future.succeededFuture() : outcomes.close();
+    return Future.join(unregistered, outcomesRecorded)
+        .eventually(() -> api == null ? Future.succeededFuture() : api.callsFinished()) // (c)
+        .eventually(() -> {
+          if (engine != null) {
+            engine.close();
+          }
+          // (d) then (e): persistence flushes, then closes the store.
+          return persistence == null ? Future.succeededFuture() : persistence.stop();
+        })
+        .eventually(() -> {
+          releaseOwnership();
+          return Future.succeededFuture();
+        });
   }
 
   /** Opens the API and the fast path (the view already reflects the restored breakers). */
   private Future<Void> serveEventBus() {
     return api.listen().onSuccess(v -> {
       if (config.fastPath().enabled()) {
-        outcomes = OutcomeQueue.intoRegistry(context, config.fastPath().queueCapacity(), registry, clock);
+        outcomes = OutcomeQueue.intoEngine(task -> context.runOnContext(none -> task.run()),
+            config.fastPath().queueCapacity(), engine);
         view.publish(vertx, config.address(), outcomes);
       }
     });

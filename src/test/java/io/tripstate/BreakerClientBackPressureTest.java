@@ -7,8 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.Outcome;
-import io.tripstate.bus.LocalView;
-import io.tripstate.bus.OutcomeQueue;
+import io.tripstate.engine.VertxScheduler;
+import io.tripstate.fastpath.LocalView;
+import io.tripstate.fastpath.OutcomeQueue;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -50,7 +51,8 @@ class BreakerClientBackPressureTest {
       message.reply(new JsonObject().put("name", "paced").put("permitted", true).put("state", "closed")
           .put("permit", "7"));
     });
-    view.publish(vertx, ADDRESS, new OutcomeQueue(owner, Clock.systemUTC(), 2,
+    view.publish(vertx, ADDRESS, new OutcomeQueue(task -> owner.runOnContext(v -> task.run()),
+        new VertxScheduler(vertx, Clock.systemUTC()), 2,
         (name, outcome, durationMs, count, nowMs) -> {
           for (int i = 0; i < count; i++) {
             drained.add(outcome);

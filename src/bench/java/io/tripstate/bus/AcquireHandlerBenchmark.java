@@ -1,7 +1,9 @@
 package io.tripstate.bus;
 
-import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.BreakerEngine;
+import io.tripstate.engine.VertxScheduler;
+import io.tripstate.fastpath.LocalView;
 import io.tripstate.store.Persistence;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -10,6 +12,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,11 +50,9 @@ public class AcquireHandlerBenchmark {
         .put("persistence", new JsonObject().put("enabled", false)));
     Clock clock = Clock.systemUTC();
     Persistence persistence = new Persistence(vertx, null, null, config.persistence(), "(disabled)", name -> "");
-    LocalView view = new LocalView(clock);
-    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
-    BreakerRegistry registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), 0, events);
-    api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
-        config.maxRequestBytes());
+    BreakerEngine engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
+        List.of(new LocalView(clock), new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
+    api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence, false, config.maxRequestBytes());
     acquire = new Request(MultiMap.caseInsensitiveMultiMap().add(Action.HEADER, "acquire"),
         new JsonObject().put("name", "bench"));
     echo = new Request(MultiMap.caseInsensitiveMultiMap(), new JsonObject().put("name", "bench"));

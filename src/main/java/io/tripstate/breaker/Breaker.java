@@ -6,6 +6,8 @@ import static io.tripstate.breaker.BreakerState.FORCED_OPEN;
 import static io.tripstate.breaker.BreakerState.HALF_OPEN;
 import static io.tripstate.breaker.BreakerState.OPEN;
 
+import java.util.List;
+
 /**
  * One circuit breaker: a pure state machine. It reads no clock (every method takes {@code nowMs}) and
  * knows nothing of Vert.x or Redis. Not thread-safe by design: its owner confines it to one thread.
@@ -28,9 +30,9 @@ public final class Breaker {
    * Closed and disabled hand out the untracked permit: only trials need telling apart, and a shared answer
    * keeps the hot path free of allocation.
    */
-  private static final Decision PERMITTED_CLOSED = new Decision(true, CLOSED, UNTRACKED_PERMIT, 0, null);
-  private static final Decision PERMITTED_DISABLED = new Decision(true, DISABLED, UNTRACKED_PERMIT, 0, null);
-  private static final Decision HALF_OPEN_FULL = new Decision(false, HALF_OPEN, 0, 0, null);
+  private static final Decision PERMITTED_CLOSED = new Decision(true, CLOSED, UNTRACKED_PERMIT, 0, List.of());
+  private static final Decision PERMITTED_DISABLED = new Decision(true, DISABLED, UNTRACKED_PERMIT, 0, List.of());
+  private static final Decision HALF_OPEN_FULL = new Decision(false, HALF_OPEN, 0, 0, List.of());
 
   private final String name;
   private final BreakerSettings settings;
@@ -134,19 +136,19 @@ public final class Breaker {
       case OPEN: {
         long wait = retryAfterMs(nowMs);
         if (wait > 0) {
-          return new Decision(false, OPEN, 0, wait, null);
+          return new Decision(false, OPEN, 0, wait, List.of());
         }
         halfOpenSuccesses = 0;
         Transition transition = moveTo(HALF_OPEN, nowMs, "reset_timeout_elapsed");
-        return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, transition);
+        return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, List.of(transition));
       }
       case HALF_OPEN:
         if (trials.count() < settings.halfOpenMaxCalls()) {
-          return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, null);
+          return new Decision(true, HALF_OPEN, grantTrial(nowMs), 0, List.of());
         }
         return HALF_OPEN_FULL;
       case FORCED_OPEN:
-        return new Decision(false, FORCED_OPEN, 0, retryAfterMs(nowMs), null);
+        return new Decision(false, FORCED_OPEN, 0, retryAfterMs(nowMs), List.of());
       default:
         throw new IllegalStateException("unhandled state " + state);
     }

@@ -79,8 +79,9 @@ public final class BreakerRegistry {
 
   private Decision acquire(Breaker breaker, long nowMs) {
     Decision decision = breaker.acquire(nowMs);
-    if (decision.transition() != null) {
-      listener.onTransition(breaker, decision.transition());
+    List<Transition> transitions = decision.transitions();
+    for (int i = 0; i < transitions.size(); i++) { // no iterator: a quiet acquire allocates nothing
+      listener.onTransition(breaker, transitions.get(i));
     }
     if (!decision.permitted()) {
       listener.onRejected(breaker, decision);

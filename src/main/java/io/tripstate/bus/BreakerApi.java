@@ -6,10 +6,12 @@ import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.PermitRejectedException;
 import io.tripstate.breaker.Transition;
+import io.tripstate.engine.Applied;
+import io.tripstate.engine.BreakerEngine;
+import io.tripstate.engine.Recorded;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -17,72 +19,69 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The event-bus API: one consumer, the action in the {@code action} header, a JSON object body, failures
  * as {@code ReplyException} codes from {@link ApiError}. Every request is answered; nothing throws out of
- * the handler. Runs on the verticle's event loop, which confines the registry: no locks needed.
+ * the handler. Every change goes through the {@link BreakerEngine}, whose operations return the transitions
+ * they caused: with {@code ackAfterWrite}, a reply waits for exactly those to be written. Runs on the
+ * verticle's event loop, which confines the engine: no locks needed.
  */
 public final class BreakerApi {
   private static final Logger LOG = System.getLogger(BreakerApi.class.getName());
   /** Not in the original contract: a light health check for the HTTP route (no breaker list). */
   static final String HEALTH_ACTION = "health";
+  private static final String WRITTEN = "written";
+  private static final String PENDING = "pending";
 
   private final EventBus eventBus;
   private final String address;
-  private final BreakerRegistry registry;
+  private final BreakerEngine engine;
   private final Persistence persistence;
-  private final Clock clock;
+  private final boolean ackAfterWrite;
   private final long maxRequestBytes;
-  private final DeadlineTimer deadlines;
   private final CallAction calls;
   private MessageConsumer<Object> consumer;
 
-  public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
-      Clock clock, long maxRequestBytes) {
-    this.maxRequestBytes = maxRequestBytes;
+  /**
+   * @param ackAfterWrite whether a reply to a request that caused transitions waits until they are written
+   *     (persistence on and {@code persistence.ackAfterWrite})
+   */
+  public BreakerApi(EventBus eventBus, String address, BreakerEngine engine, Persistence persistence,
+      boolean ackAfterWrite, long maxRequestBytes) {
     this.eventBus = eventBus;
     this.address = address;
-    this.registry = registry;
+    this.engine = engine;
     this.persistence = persistence;
-    this.clock = clock;
-    this.deadlines = new DeadlineTimer(vertx, registry, clock);
-    this.calls = new CallAction(eventBus, registry, clock, deadlines::rearm);
+    this.ackAfterWrite = ackAfterWrite;
+    this.maxRequestBytes = maxRequestBytes;
+    this.calls = new CallAction(eventBus, engine);
   }
 
-  /** Registers the consumer and arms the timer of restored deadlines; completes when registered. */
+  /** Registers the consumer; completes when registered. */
   public Future<Void> listen() {
-    deadlines.rearm();
     consumer = eventBus.consumer(address, this::handle);
     return consumer.completion();
   }
 
-  /** Re-arms the deadline timer after the registry changed outside a request (a late restore). */
-  public void rearmDeadlines() {
-    deadlines.rearm();
+  /** First step of a stop: takes no more requests (senders get NO_HANDLERS); calls in flight go on. */
+  public Future<Void> stopListening() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  public Future<Void> close() {
-    deadlines.close();
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  /** Completes when every {@code call} in flight has ended (answered or timed out) and been recorded. */
+  public Future<Void> callsFinished() {
+    return calls.finished();
   }
 
   void handle(Message<Object> message) {
     try {
-      persistence.takeTransitionToAcknowledge();
-      JsonObject reply = dispatch(message);
-      Transition transition = persistence.takeTransitionToAcknowledge();
-      if (reply != null && transition != null) {
-        // ackAfterWrite: the reply waits for Redis, bounded by commandTimeoutMs.
-        persistence.whenWritten(transition).onComplete(result ->
-            message.reply(reply.put("snapshot", result.succeeded() ? result.result() : "pending")));
-      } else if (reply != null) {
-        message.reply(reply);
-      }
+      dispatch(message);
     } catch (ApiException e) {
       message.fail(e.error().code(), e.getMessage());
     } catch (PermitRejectedException e) {
@@ -92,105 +91,145 @@ public final class BreakerApi {
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "Request on ''" + address + "'' failed unexpectedly", e);
       message.fail(ApiError.INTERNAL.code(), "internal error: " + e);
-    } finally {
-      deadlines.rearm();
     }
   }
 
-  /** Handles one request; returns the reply, or {@code null} when the action replies by itself. */
-  private JsonObject dispatch(Message<Object> message) {
+  /** Handles one request and answers it (the {@code call} action answers when its target did). */
+  private void dispatch(Message<Object> message) {
     String actionHeader = message.headers().get(Action.HEADER);
     if (HEALTH_ACTION.equals(actionHeader)) {
-      return new JsonObject().put("status", "UP").put("persistence", persistence.health());
+      message.reply(new JsonObject().put("status", "UP").put("persistence", persistence.health()));
+      return;
     }
     Action action = Action.parse(actionHeader);
     JsonObject body = Requests.body(message.body(), maxRequestBytes);
-    long now = clock.millis();
     switch (action) {
-      case ACQUIRE:
-        return acquire(Requests.name(body), now);
+      case ACQUIRE: {
+        String name = Requests.name(body);
+        Decision decision = engine.acquire(name);
+        answer(message, acquired(name, decision), decision.transitions());
+        return;
+      }
       case RECORD: {
         String name = Requests.name(body);
-        Long permit = Requests.permit(body);
+        Long permit = Requests.permit(body, engine.permits());
         Double durationMs = Requests.durationMs(body);
-        Breaker breaker = registry.record(name, Requests.outcome(body), permit, durationMs, now);
-        return new JsonObject().put("name", name).put("state", breaker.state().wireName());
+        Recorded recorded = engine.record(name, Requests.outcome(body), permit, durationMs);
+        answer(message, new JsonObject().put("name", name).put("state", recorded.state().wireName()),
+            recorded.transitions());
+        return;
       }
       case STATUS:
         if (body.containsKey("name")) {
-          return snapshot(existing(Requests.name(body), now), now);
+          String name = Requests.name(body);
+          answerSnapshot(message, existing(name, engine.status(name)));
+        } else {
+          List<Transition> transitions = engine.advance();
+          answer(message, statusAll(), transitions);
         }
-        registry.advance(now);
-        return statusAll(now);
+        return;
       case RESET: {
         String name = Requests.name(body);
-        existing(name, now);
-        return snapshot(registry.reset(name, now), now);
+        answerSnapshot(message, existing(name, engine.reset(name)));
+        return;
       }
-      case FORCE_OPEN: {
-        String name = Requests.name(body);
-        return snapshot(registry.forceOpen(name, Requests.positiveMillis(body, "duration_ms"), now), now);
-      }
+      case FORCE_OPEN:
+        answerSnapshot(message, engine.forceOpen(Requests.name(body), Requests.positiveMillis(body, "duration_ms")));
+        return;
       case DISABLE:
-        return snapshot(registry.disable(Requests.name(body), now), now);
+        answerSnapshot(message, engine.disable(Requests.name(body)));
+        return;
       case CALL:
         calls.handle(message, body);
-        return null;
+        return;
       case RECORD_BATCH:
-        return recordBatch(body, now);
+        recordBatch(message, body);
+        return;
       default:
         throw new IllegalStateException("unhandled action " + action);
     }
   }
 
-  /** Outcomes sent without waiting (the fast path): each counted or refused on its own. */
-  private JsonObject recordBatch(JsonObject body, long now) {
+  /**
+   * Replies; with {@code ackAfterWrite} and transitions to wait for, once Redis confirmed them (bounded by
+   * {@code commandTimeoutMs}), with {@code "snapshot"} saying what became of the write.
+   */
+  private void answer(Message<Object> message, JsonObject reply, List<Transition> transitions) {
+    if (!ackAfterWrite || transitions.isEmpty()) {
+      message.reply(reply);
+      return;
+    }
+    written(transitions).onComplete(result ->
+        message.reply(reply.put("snapshot", result.succeeded() ? result.result() : PENDING)));
+  }
+
+  private void answerSnapshot(Message<Object> message, Applied applied) {
+    answer(message, snapshot(applied.breaker(), engine.scheduler().nowMs()), applied.transitions());
+  }
+
+  /** What became of the writes of these transitions: {@code written} when all were, else the first other answer. */
+  private Future<String> written(List<Transition> transitions) {
+    if (transitions.size() == 1) {
+      return persistence.whenWritten(transitions.get(0));
+    }
+    // A breaker's last transition is written with (or after) its earlier ones: wait for that one.
+    Map<String, Transition> last = new LinkedHashMap<>();
+    transitions.forEach(transition -> last.put(transition.name(), transition));
+    List<Future<String>> writes = last.values().stream().map(persistence::whenWritten).toList();
+    return Future.join(writes).transform(done -> Future.succeededFuture(writes.stream()
+        .map(write -> write.succeeded() ? write.result() : PENDING)
+        .filter(answer -> !WRITTEN.equals(answer)).findFirst().orElse(WRITTEN)));
+  }
+
+  /** Many outcomes in one message: each counted or refused on its own. */
+  private void recordBatch(Message<Object> message, JsonObject body) {
     Object records = body.getValue("records");
     if (!(records instanceof JsonArray list)) {
       throw new ApiException(ApiError.BAD_REQUEST, "'records' must be an array of record bodies");
     }
     int recorded = 0;
     int refused = 0;
+    List<Transition> transitions = List.of();
     for (Object item : list) {
       try {
         JsonObject record = Requests.body(item);
         String name = Requests.name(record);
-        registry.record(name, Requests.outcome(record), Requests.permit(record), Requests.durationMs(record), now);
+        Recorded result = engine.record(name, Requests.outcome(record), Requests.permit(record, engine.permits()),
+            Requests.durationMs(record));
+        if (!result.transitions().isEmpty()) {
+          transitions = transitions.isEmpty() ? new ArrayList<>() : transitions;
+          transitions.addAll(result.transitions());
+        }
         recorded++;
       } catch (ApiException | PermitRejectedException | BreakerRegistry.LimitExceededException e) {
         refused++;
         LOG.log(Level.DEBUG, "A batched outcome was refused: {0}", e.getMessage());
       }
     }
-    return new JsonObject().put("recorded", recorded).put("refused", refused);
+    answer(message, new JsonObject().put("recorded", recorded).put("refused", refused), transitions);
   }
 
-  private JsonObject acquire(String name, long now) {
-    Decision decision = registry.acquire(name, now);
+  private JsonObject acquired(String name, Decision decision) {
     JsonObject reply = new JsonObject()
         .put("name", name)
         .put("permitted", decision.permitted())
         .put("state", decision.state().wireName());
+    // Closed and disabled hand out the same permit, whose text is a constant: nothing made per acquire.
     return decision.permitted()
-        ? reply.put("permit", permitText(decision.permit()))
+        ? reply.put("permit", engine.permits().text(decision.permit()))
         : reply.put("retry_after_ms", decision.retryAfterMs());
   }
 
-  /** Closed and disabled hand out the same permit: its text need not be made again for every acquire. */
-  private static String permitText(long permit) {
-    return permit == Breaker.UNTRACKED_PERMIT ? Breaker.UNTRACKED_PERMIT_TEXT : Long.toString(permit);
-  }
-
-  private Breaker existing(String name, long now) {
-    Breaker breaker = registry.get(name, now);
-    if (breaker == null) {
+  private static Applied existing(String name, Applied applied) {
+    if (applied.breaker() == null) {
       throw new ApiException(ApiError.NOT_FOUND, "no breaker named '" + name + "'");
     }
-    return breaker;
+    return applied;
   }
 
-  private JsonObject statusAll(long now) {
-    List<Breaker> breakers = new ArrayList<>(registry.all());
+  private JsonObject statusAll() {
+    long now = engine.scheduler().nowMs();
+    List<Breaker> breakers = new ArrayList<>(engine.all());
     breakers.sort(Comparator.comparing(Breaker::name));
     JsonArray list = new JsonArray(new ArrayList<>(breakers.size()));
     for (Breaker breaker : breakers) {

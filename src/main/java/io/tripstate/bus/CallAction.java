@@ -1,12 +1,15 @@
 package io.tripstate.bus;
 
-import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.PermitRejectedException;
+import io.tripstate.engine.BreakerEngine;
+import io.tripstate.engine.Scheduler;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -14,7 +17,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.time.Clock;
 import java.util.Map;
 
 /**
@@ -22,34 +24,48 @@ import java.util.Map;
  * and answers with the target's reply. A target failure with code >= 500 (or in {@code failureCodes}),
  * a timeout (504) and a missing handler (503) count as failures; any other target failure is passed
  * through and counts as a success: a caller's mistake is not the dependency's fault.
+ *
+ * <p>Keeps count of the calls in flight, so that a stopping verticle lets them end (each is bounded by its
+ * timeout) and records their outcomes before persistence flushes. A call's reply is the target's: it never
+ * waits for a write.
  */
 final class CallAction {
   private static final Logger LOG = System.getLogger(CallAction.class.getName());
 
   private final EventBus eventBus;
-  private final BreakerRegistry registry;
-  private final Clock clock;
-  private final Runnable afterChange;
+  private final BreakerEngine engine;
+  private final Scheduler scheduler;
+  private int inFlight;
+  private Promise<Void> allFinished;
 
-  /** @param afterChange run after a call completes, outside any request (re-arms the deadline timer) */
-  CallAction(EventBus eventBus, BreakerRegistry registry, Clock clock, Runnable afterChange) {
+  CallAction(EventBus eventBus, BreakerEngine engine) {
     this.eventBus = eventBus;
-    this.registry = registry;
-    this.clock = clock;
-    this.afterChange = afterChange;
+    this.engine = engine;
+    this.scheduler = engine.scheduler();
+  }
+
+  /** Completes when no call is in flight. */
+  Future<Void> finished() {
+    if (inFlight == 0) {
+      return Future.succeededFuture();
+    }
+    if (allFinished == null) {
+      allFinished = Promise.promise();
+    }
+    return allFinished.future();
   }
 
   void handle(Message<Object> message, JsonObject body) {
     String name = Requests.name(body);
     String address = Requests.address(body);
     Long timeoutMs = Requests.positiveMillis(body, "timeout_ms");
-    Decision decision = registry.acquire(name, clock.millis()); // BreakerApi re-arms deadlines after this turn
+    Decision decision = engine.acquire(name);
     if (!decision.permitted()) {
       message.fail(ApiError.UNAVAILABLE.code(), "CircuitBreaker '" + name + "' is " + decision.state().wireName()
           + " and does not permit further calls; retry after " + decision.retryAfterMs() + " ms");
       return;
     }
-    BreakerSettings settings = registry.get(name).settings();
+    BreakerSettings settings = engine.peek(name).settings();
     long timeout = timeoutMs != null ? timeoutMs : settings.callTimeoutMs();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeout);
     for (Map.Entry<String, String> header : message.headers()) {
@@ -57,20 +73,31 @@ final class CallAction {
         options.addHeader(header.getKey(), header.getValue());
       }
     }
-    long started = System.nanoTime();
-    eventBus.request(address, body.getValue("body"), options).onComplete(result -> {
-      double durationMs = (System.nanoTime() - started) / 1_000_000.0;
+    long started = scheduler.nanoTime();
+    Future<Message<Object>> reply = eventBus.request(address, body.getValue("body"), options);
+    inFlight++;
+    reply.onComplete(result -> {
+      double durationMs = (scheduler.nanoTime() - started) / 1_000_000.0;
       try {
         Outcome outcome = answer(message, result, address, timeout, settings);
-        registry.record(name, outcome, decision.permit(), durationMs, clock.millis());
+        engine.record(name, outcome, decision.permit(), durationMs);
       } catch (PermitRejectedException e) {
         LOG.log(Level.INFO, "Breaker ''{0}'': outcome of a call not counted: {1}", name, e.getMessage());
       } catch (RuntimeException e) {
         LOG.log(Level.ERROR, "Breaker ''" + name + "'': completing a call to '" + address + "' failed", e);
       } finally {
-        afterChange.run();
+        ended();
       }
     });
+  }
+
+  private void ended() {
+    inFlight--;
+    if (inFlight == 0 && allFinished != null) {
+      Promise<Void> waiting = allFinished;
+      allFinished = null;
+      waiting.complete();
+    }
   }
 
   /** Replies to the caller as the target did; returns the outcome to record. */

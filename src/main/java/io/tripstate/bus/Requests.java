@@ -2,6 +2,7 @@ package io.tripstate.bus;
 
 import io.tripstate.breaker.Names;
 import io.tripstate.breaker.Outcome;
+import io.tripstate.breaker.Permits;
 import io.vertx.core.json.JsonObject;
 
 /** Reads and validates request fields; every refusal is a 400 whose message names the field. */
@@ -57,16 +58,16 @@ final class Requests {
     return outcome;
   }
 
-  /** The optional {@code permit}: a string handed out by {@code acquire}. */
-  static Long permit(JsonObject body) {
+  /** The optional {@code permit}: a string handed out by {@code acquire} (of this instance or another). */
+  static Long permit(JsonObject body, Permits permits) {
     Object value = body.getValue("permit");
     if (value == null) {
       return null;
     }
     if (value instanceof String text) {
       try {
-        return Long.parseLong(text);
-      } catch (NumberFormatException e) {
+        return permits.parse(text);
+      } catch (IllegalArgumentException e) {
         throw new ApiException(ApiError.BAD_REQUEST, "'permit' '" + Action.clip(text)
             + "' is not a permit handed out by acquire");
       }

@@ -10,25 +10,18 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 
 /**
- * Logs every transition and publishes it on the transitions address as
- * {@code {"name", "from", "to", "at", "reason", "version"}}, then hands every change on to the next
- * listener (persistence). Keeps the fast path's {@link LocalView} current first: new, restored and changed
- * breakers.
+ * A listener of the engine that logs every transition at INFO and publishes it on the transitions address as
+ * {@code {"name", "from", "to", "at", "reason", "version"}}.
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
 
   private final EventBus eventBus;
   private final String address;
-  private final BreakerRegistry.Listener next;
-  private final LocalView view;
 
-  /** @param view the in-process view to keep current, before anyone is told of the transition */
-  public TransitionEvents(EventBus eventBus, String address, LocalView view, BreakerRegistry.Listener next) {
-    this.view = view;
+  public TransitionEvents(EventBus eventBus, String address) {
     this.eventBus = eventBus;
     this.address = address;
-    this.next = next;
   }
 
   /** The published form of a transition. */
@@ -44,27 +37,12 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
 
   @Override
   public void onTransition(Breaker breaker, Transition transition) {
-    view.update(breaker);
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}), version {4}", transition.name(), transition.from(),
         transition.to(), transition.reason(), transition.version());
-    next.onTransition(breaker, transition);
     eventBus.publish(address, toJson(transition));
   }
 
+  /** Counters are not published. */
   @Override
-  public void onCounterChange(Breaker breaker) {
-    next.onCounterChange(breaker);
-  }
-
-  @Override
-  public void onCreated(Breaker breaker) {
-    view.update(breaker);
-    next.onCreated(breaker);
-  }
-
-  @Override
-  public void onRestored(Breaker breaker) {
-    view.update(breaker);
-    next.onRestored(breaker);
-  }
+  public void onCounterChange(Breaker breaker) {}
 }

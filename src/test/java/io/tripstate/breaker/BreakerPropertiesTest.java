@@ -384,8 +384,8 @@ class BreakerPropertiesTest {
 
     /** The transitions time caused before the operation itself (the registry applies time first). */
     List<Transition> fromTime() {
-      Transition own = decision == null ? null : decision.transition();
-      return transitions.stream().filter(t -> t != own).toList();
+      List<Transition> own = decision == null ? List.of() : decision.transitions();
+      return transitions.stream().filter(t -> own.stream().noneMatch(o -> o == t)).toList();
     }
 
     /** The state an acquire was decided in: after what time did to the breaker. */

@@ -71,7 +71,7 @@ class BreakerTest {
     assertThat(first.permitted()).isTrue();
     assertThat(first.permit()).isEqualTo(Breaker.UNTRACKED_PERMIT);
     assertThat(second).as("one shared answer").isSameAs(first);
-    assertThat(first.transition()).isNull();
+    assertThat(first.transitions()).isEmpty();
   }
 
   @Test
@@ -108,9 +108,11 @@ class BreakerTest {
 
     assertThat(decision.permitted()).isTrue();
     assertThat(decision.state()).isEqualTo(HALF_OPEN);
-    assertThat(decision.transition().from()).isEqualTo(OPEN);
-    assertThat(decision.transition().to()).isEqualTo(HALF_OPEN);
-    assertThat(decision.transition().reason()).isEqualTo("reset_timeout_elapsed");
+    assertThat(decision.transitions()).singleElement().satisfies(transition -> {
+      assertThat(transition.from()).isEqualTo(OPEN);
+      assertThat(transition.to()).isEqualTo(HALF_OPEN);
+      assertThat(transition.reason()).isEqualTo("reset_timeout_elapsed");
+    });
     assertThat(breaker.version()).isGreaterThan(versionBefore);
     assertThat(breaker.snapshot().halfOpenAttempts()).isEqualTo(1);
   }

@@ -1,7 +1,9 @@
-package io.tripstate.bus;
+package io.tripstate.fastpath;
 
 import io.tripstate.breaker.Breaker;
+import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerState;
+import io.tripstate.breaker.Transition;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
@@ -11,13 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A read-only view of the breakers that the verticle publishes to {@code BreakerClient}s in the same Vert.x
  * instance, so that they decide {@code acquire} in closed and open states in their own thread without an
- * event-bus hop. The verticle stays the only writer: it updates an entry in the same event-loop turn as the
- * transition, before it answers the request that caused it ({@link TransitionEvents} does, for transitions and
- * for new and restored breakers). Everything else (half-open trials, forced
- * states, unknown names) still goes through the verticle. The outcomes of calls decided here go back through
- * the view's {@link OutcomeQueue}.
+ * event-bus hop. The owner stays the only writer: the view is the engine's first listener, so an entry changes
+ * in the same event-loop turn as the transition, before anyone else hears of it and before the verticle answers
+ * the request that caused it (and new and restored breakers appear as they come). Everything else (half-open
+ * trials, forced states, unknown names) still goes through the verticle. The outcomes of calls decided here go
+ * back through the view's {@link OutcomeQueue}.
  */
-public final class LocalView implements Shareable {
+public final class LocalView implements Shareable, BreakerRegistry.Listener {
   private static final String VIEWS = "io.tripstate.views";
 
   /**
@@ -78,6 +80,25 @@ public final class LocalView implements Shareable {
   /** How long an entry's breaker still rejects, ms: more than 0 only while open with time left. */
   public long rejectingForMs(Entry entry) {
     return entry.state() == BreakerState.OPEN ? entry.openUntilMs() - clock.millis() : 0;
+  }
+
+  @Override
+  public void onTransition(Breaker breaker, Transition transition) {
+    update(breaker);
+  }
+
+  /** Counters are not in the view: nothing to do. */
+  @Override
+  public void onCounterChange(Breaker breaker) {}
+
+  @Override
+  public void onCreated(Breaker breaker) {
+    update(breaker);
+  }
+
+  @Override
+  public void onRestored(Breaker breaker) {
+    update(breaker);
   }
 
   /** Owner only: reflects a breaker's current state. */

@@ -1,15 +1,18 @@
-package io.tripstate.bus;
+package io.tripstate.fastpath;
 
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.PermitRejectedException;
-import io.vertx.core.Context;
+import io.tripstate.engine.BreakerEngine;
+import io.tripstate.engine.Scheduler;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Clock;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,14 +30,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Draining: the first outcome after a quiet spell wakes the owner at once; while outcomes keep coming the
  * owner drains every {@link #DRAIN_INTERVAL_MS} ms (at once again when the ring was half full), so a busy
  * caller does not wake the owner's event loop for every call. An outcome thus reaches the breaker within about
- * a millisecond.
+ * a millisecond. The drain timer runs on the owner's {@link Scheduler}, so tests drive it on virtual time.
+ *
+ * <p>Closing: every outcome an {@code offer} accepted (returned {@code true} for) is recorded; an offer that
+ * meets a closing queue returns {@code false} and takes nothing. A producer checks {@code closed} after it
+ * claimed its slot (or added to a run), and the owner reads the tail after it set {@code closed}: one of the two
+ * sees the other, so either the owner waits for that slot or the producer takes its outcome back.
  */
 public final class OutcomeQueue {
   private static final Logger LOG = System.getLogger(OutcomeQueue.class.getName());
   private static final VarHandle NAMES = MethodHandles.arrayElementVarHandle(String[].class);
   private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
   // A slot's value: outcome (2 bits) | lap (16) | count (16) | duration ms (30, capped). -1 once drained
-  // (its outcome bits, 3, name no outcome).
+  // (its outcome bits, 3, name no outcome). A count of 0 is a slot claimed after the queue closed: void.
   private static final int LAP_SHIFT = 2;
   private static final int COUNT_SHIFT = 18;
   private static final int DURATION_SHIFT = 34;
@@ -57,8 +65,8 @@ public final class OutcomeQueue {
     void record(String name, Outcome outcome, long durationMs, int count, long nowMs);
   }
 
-  private final Context owner;
-  private final Clock clock;
+  private final Executor owner;
+  private final Scheduler scheduler;
   private final Sink sink;
   private final int capacity;
   private final int mask;
@@ -71,11 +79,19 @@ public final class OutcomeQueue {
   // Written by the owner only; volatile so that producers see freed slots.
   private volatile long head;
   private volatile boolean closed;
+  // Owner only: every slot below this was claimed before the queue closed.
+  private long closedAt;
+  private final Promise<Void> closing = Promise.promise();
+  private final Runnable drainTask = this::drainAndReschedule;
 
-  /** @param capacity rounded up to a power of two */
-  public OutcomeQueue(Context owner, Clock clock, int capacity, Sink sink) {
+  /**
+   * @param owner runs a task on the owner's event loop, from any thread (e.g. {@code Context.runOnContext})
+   * @param scheduler the owner's time and timers
+   * @param capacity rounded up to a power of two
+   */
+  public OutcomeQueue(Executor owner, Scheduler scheduler, int capacity, Sink sink) {
     this.owner = owner;
-    this.clock = clock;
+    this.scheduler = scheduler;
     this.sink = sink;
     this.capacity = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1);
     this.mask = this.capacity - 1;
@@ -85,15 +101,15 @@ public final class OutcomeQueue {
   }
 
   /**
-   * A queue whose outcomes are recorded into a registry (with the untracked permit: they come from calls the
+   * A queue whose outcomes are recorded through an engine (with the untracked permit: they come from calls the
    * fast path permitted in {@code closed}). An outcome that arrives after its breaker left {@code closed} is
    * refused by the breaker, as a late plain {@code record} would be, and logged at DEBUG.
    */
-  public static OutcomeQueue intoRegistry(Context owner, int capacity, BreakerRegistry registry, Clock clock) {
-    return new OutcomeQueue(owner, clock, capacity, (name, outcome, durationMs, count, nowMs) -> {
+  public static OutcomeQueue intoEngine(Executor owner, int capacity, BreakerEngine engine) {
+    return new OutcomeQueue(owner, engine.scheduler(), capacity, (name, outcome, durationMs, count, nowMs) -> {
       try {
         // Under a millisecond no call is slow (slowCallDurationMs >= 1): no boxed duration needed.
-        registry.recordRun(name, outcome, UNTRACKED, durationMs == 0 ? null : (double) durationMs, count, nowMs);
+        engine.recordRun(name, outcome, UNTRACKED, durationMs == 0 ? null : (double) durationMs, count, nowMs);
       } catch (PermitRejectedException | BreakerRegistry.LimitExceededException e) {
         LOG.log(Level.DEBUG, "A fast-path outcome was refused: {0}", e.getMessage());
       }
@@ -120,7 +136,7 @@ public final class OutcomeQueue {
     }
     long slot = tail.get();
     if (durationMs <= 0 && slot > head && addToRun(slot - 1, name, outcome)) {
-      return true;
+      return !closed || keptByOwner(slot - 1);
     }
     while (true) {
       if (slot - head >= capacity) {
@@ -132,13 +148,37 @@ public final class OutcomeQueue {
       slot = tail.get();
     }
     int i = (int) slot & mask;
+    if (closed) {
+      // Closed after the claim: the owner may be waiting for this slot, so fill it, with nothing in it.
+      VALUES.setRelease(packed, i, lap(slot) << LAP_SHIFT | outcome.ordinal());
+      NAMES.setRelease(names, i, name);
+      return false;
+    }
     long duration = Math.min(Math.max(0, durationMs), MAX_DURATION_MS);
     VALUES.setRelease(packed, i, duration << DURATION_SHIFT | COUNT_ONE | lap(slot) << LAP_SHIFT | outcome.ordinal());
     NAMES.setRelease(names, i, name);
     if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
-      owner.runOnContext(v -> drainAndReschedule());
+      owner.execute(drainTask);
     }
     return true;
+  }
+
+  /**
+   * The queue closed while this producer added one to a run: takes it back, unless the owner already took the
+   * slot with it. Returns whether the outcome stays (then it was recorded).
+   */
+  private boolean keptByOwner(long slot) {
+    int i = (int) slot & mask;
+    long lap = lap(slot) << LAP_SHIFT;
+    while (true) {
+      long value = (long) VALUES.getVolatile(packed, i);
+      if (value == TAKEN || (value & LAP_MASK << LAP_SHIFT) != lap) {
+        return true;
+      }
+      if (VALUES.compareAndSet(packed, i, value, value - COUNT_ONE)) {
+        return false;
+      }
+    }
   }
 
   /** Counts one more of the newest slot's outcome, when it is this one and the owner has not taken it yet. */
@@ -162,12 +202,27 @@ public final class OutcomeQueue {
   }
 
   /**
-   * Owner only, when it stops: records what is queued and takes nothing more (offers then return
-   * {@code false}, so callers fall back to the event bus, where a stopped owner answers nothing).
+   * Owner only, when it stops: takes nothing more (offers then return {@code false}, so callers fall back to
+   * the event bus, where a stopped owner answers nothing) and records every outcome already accepted.
+   * Completes when the last one was recorded: at once, unless a producer is between claiming a slot and
+   * writing it (then within a few timer ticks).
    */
-  public void close() {
-    closed = true;
+  public Future<Void> close() {
+    if (!closed) {
+      closed = true;
+      closedAt = tail.get(); // read after the write of closed: see the class comment
+      finishClosing();
+    }
+    return closing.future();
+  }
+
+  private void finishClosing() {
     drain();
+    if (head >= closedAt) {
+      closing.tryComplete();
+    } else {
+      scheduler.schedule(DRAIN_INTERVAL_MS, this::finishClosing);
+    }
   }
 
   /** Owner only: records every outcome published so far; returns how many slots it took. */
@@ -177,7 +232,7 @@ public final class OutcomeQueue {
     if (h == end) {
       return 0;
     }
-    long nowMs = clock.millis();
+    long nowMs = scheduler.nowMs();
     int drained = 0;
     while (h < end) {
       int i = (int) h & mask;
@@ -189,9 +244,12 @@ public final class OutcomeQueue {
       names[i] = null;
       h++;
       drained++;
+      int count = (int) (value >>> COUNT_SHIFT & MAX_COUNT);
+      if (count == 0) {
+        continue; // void: claimed or taken back after the queue closed
+      }
       try {
-        sink.record(name, OUTCOMES[(int) (value & 3)], value >>> DURATION_SHIFT,
-            (int) (value >>> COUNT_SHIFT & MAX_COUNT), nowMs);
+        sink.record(name, OUTCOMES[(int) (value & 3)], value >>> DURATION_SHIFT, count, nowMs);
       } catch (RuntimeException e) {
         LOG.log(Level.ERROR, "Recording a fast-path outcome of breaker ''" + name + "'' failed", e);
       }
@@ -206,14 +264,14 @@ public final class OutcomeQueue {
     }
     int drained = drain();
     if (drained >= capacity / 2) {
-      owner.runOnContext(v -> drainAndReschedule());
+      owner.execute(drainTask);
     } else if (drained > 0 || tail.get() != head) {
-      owner.owner().setTimer(DRAIN_INTERVAL_MS, id -> drainAndReschedule());
+      scheduler.schedule(DRAIN_INTERVAL_MS, drainTask);
     } else {
       drainScheduled.set(false);
       // An outcome offered while the flag was still set found no one to wake: wake up for it.
       if (tail.get() != head && drainScheduled.compareAndSet(false, true)) {
-        owner.runOnContext(v -> drainAndReschedule());
+        owner.execute(drainTask);
       }
     }
   }
