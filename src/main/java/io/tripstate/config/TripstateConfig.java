@@ -1,16 +1,22 @@
 package io.tripstate.config;
 
 import io.tripstate.breaker.BreakerSettings;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisRole;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The whole configuration of a {@code BreakerVerticle}, read from its deployment JSON and validated:
@@ -53,8 +59,9 @@ public final class TripstateConfig {
     maxBreakers = (int) root.number("maxBreakers", DEFAULT_MAX_BREAKERS, 1, 10_000_000);
     maxRequestBytes = root.number("maxRequestBytes", DEFAULT_MAX_REQUEST_BYTES, 1_024, 1L << 30);
     ConfigReader redis = root.section("redis");
-    redisUrl = redis.string("connectionString", DEFAULT_REDIS_URL);
-    redisOptions = redisOptions(redis, redisUrl);
+    List<String> urls = redisUrls(redis);
+    redisUrl = urls.stream().map(TripstateConfig::maskPassword).collect(Collectors.joining(","));
+    redisOptions = redisOptions(redis, urls);
     persistence = PersistenceConfig.from(root.section("persistence"));
     http = HttpConfig.from(root.section("http"));
     fastPath = FastPathConfig.from(root.section("fastPath"));
@@ -119,9 +126,9 @@ public final class TripstateConfig {
     return copy.setEndpoints(new ArrayList<>(redisOptions.getEndpoints()));
   }
 
-  /** The Redis URL with any password masked, for logs and status. */
+  /** The Redis URL (or the endpoints, comma-separated) with any password masked, for logs and status. */
   public String redisDescription() {
-    return maskPassword(redisUrl);
+    return redisUrl;
   }
 
   public PersistenceConfig persistence() {
@@ -147,23 +154,68 @@ public final class TripstateConfig {
     return url == null ? null : url.replaceFirst("//[^/@]*@", "//***@");
   }
 
-  private static RedisOptions redisOptions(ConfigReader redis, String url) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(redis.key("connectionString"), maskPassword(url), "not a URL");
+  /**
+   * {@code redis.endpoints} (the URLs of a cluster's nodes or of the Sentinels) or else
+   * {@code redis.connectionString}; giving both is refused, since one would silently win.
+   */
+  private static List<String> redisUrls(ConfigReader redis) {
+    Object endpoints = redis.raw().getValue("endpoints");
+    if (endpoints == null) {
+      return List.of(redis.string("connectionString", DEFAULT_REDIS_URL));
     }
-    if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
-      throw new ConfigException(redis.key("connectionString"), maskPassword(url),
-          "must be a URL like redis://host:port/db or rediss://host:port");
+    if (redis.raw().containsKey("connectionString")) {
+      throw new ConfigException(redis.key("endpoints"), "(endpoints and connectionString)",
+          "give either redis.endpoints or redis.connectionString, not both");
+    }
+    if (!(endpoints instanceof JsonArray list) || list.isEmpty()
+        || list.stream().anyMatch(url -> !(url instanceof String))) {
+      throw new ConfigException(redis.key("endpoints"), maskPassword(String.valueOf(endpoints)),
+          "must be a non-empty array of Redis URLs");
+    }
+    return list.stream().map(String.class::cast).toList();
+  }
+
+  /** An enum field of RedisOptions, case-insensitive; RedisOptions itself would fail naming no field. */
+  private static <E extends Enum<E>> void normaliseEnum(ConfigReader redis, JsonObject fields, String key,
+      Class<E> type) {
+    Object given = fields.getValue(key);
+    if (given == null) {
+      return;
+    }
+    for (E constant : type.getEnumConstants()) {
+      if (given instanceof String text && constant.name().equalsIgnoreCase(text.trim())) {
+        fields.put(key, constant.name());
+        return;
+      }
+    }
+    throw new ConfigException(redis.key(key), given, "must be one of " + Arrays.toString(type.getEnumConstants()));
+  }
+
+  private static RedisOptions redisOptions(ConfigReader redis, List<String> urls) {
+    String field = redis.raw().containsKey("endpoints") ? "endpoints" : "connectionString";
+    boolean tls = false;
+    for (String url : urls) {
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new ConfigException(redis.key(field), maskPassword(url), "not a URL");
+      }
+      if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
+        throw new ConfigException(redis.key(field), maskPassword(url),
+            "must be a URL like redis://host:port/db or rediss://host:port");
+      }
+      tls |= "rediss".equals(uri.getScheme());
     }
     JsonObject fields = redis.raw().copy();
     fields.remove("connectionString");
+    fields.remove("endpoints");
+    normaliseEnum(redis, fields, "type", RedisClientType.class);
+    normaliseEnum(redis, fields, "role", RedisRole.class);
     RedisOptions options;
     try {
       // RedisOptions(JsonObject) ignores connectionString and would default to localhost:6379 (FACTS.md).
-      options = new RedisOptions(fields).setConnectionString(url);
+      options = new RedisOptions(fields).setEndpoints(new ArrayList<>(urls));
     } catch (RuntimeException e) {
       throw new ConfigException(redis.path(), "(redis section)", "not valid RedisOptions: " + e.getMessage());
     }
@@ -178,7 +230,7 @@ public final class TripstateConfig {
       }
     }
     // Vert.x 5 refuses TLS without a hostname verification algorithm; verify like HTTPS unless configured.
-    if ("rediss".equals(uri.getScheme()) && options.getNetClientOptions().getHostnameVerificationAlgorithm() == null) {
+    if (tls && options.getNetClientOptions().getHostnameVerificationAlgorithm() == null) {
       options.getNetClientOptions().setHostnameVerificationAlgorithm("HTTPS");
     }
     return options;
