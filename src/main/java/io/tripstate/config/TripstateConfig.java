@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -32,6 +33,12 @@ public final class TripstateConfig {
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
   /** Default limit on the number of breakers ({@code maxBreakers}). */
   public static final int DEFAULT_MAX_BREAKERS = 10_000;
+  /**
+   * Read-idle timeout given to a Redis Cluster client's connections when {@code redis.netClientOptions}
+   * sets none: a connection to a frozen master is closed after this, so the client finds the promoted replica.
+   */
+  public static final int DEFAULT_CLUSTER_READ_IDLE_SECONDS = 2;
+
   /** Default Redis ({@code redis.connectionString}). */
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -228,6 +235,12 @@ public final class TripstateConfig {
         throw new ConfigException(redis.key(key), ConfigReader.isSecret(key) ? "***" : given,
             "not a valid value for this RedisOptions field");
       }
+    }
+    // A frozen cluster master keeps its sockets open: without a read-idle timeout the cluster client waits on
+    // them and never refreshes its slots (seen for more than 40 s with vertx-redis-client 5.0.7).
+    if (options.getType() == RedisClientType.CLUSTER && options.getNetClientOptions().getReadIdleTimeout() == 0) {
+      options.getNetClientOptions().setReadIdleTimeout(DEFAULT_CLUSTER_READ_IDLE_SECONDS)
+          .setIdleTimeoutUnit(TimeUnit.SECONDS);
     }
     // Vert.x 5 refuses TLS without a hostname verification algorithm; verify like HTTPS unless configured.
     if (tls && options.getNetClientOptions().getHostnameVerificationAlgorithm() == null) {

@@ -247,6 +247,11 @@ public final class RedisServerProcess implements AutoCloseable {
     return io(() -> Resp.send("127.0.0.1", port, COMMAND_TIMEOUT, auth, args));
   }
 
+  /** As {@link #command(String...)} after {@code READONLY}: reads a cluster replica's own copy of a key. */
+  public String readOnlyCommand(String... args) {
+    return io(() -> Resp.sendAfter("127.0.0.1", port, COMMAND_TIMEOUT, new String[] {"READONLY"}, args));
+  }
+
   private void launchAndAwaitPing(Duration bindRetryWindow) {
     long bindDeadline = System.nanoTime() + bindRetryWindow.toNanos();
     while (true) {
