@@ -57,7 +57,10 @@ public final class BreakerApi {
   /** Registers the consumer and arms the timer of restored deadlines; completes when registered. */
   public Future<Void> listen() {
     deadlines.rearm();
-    consumer = eventBus.consumer(address, this::handle);
+    // Node-scoped: in a clustered Vert.x every node that deploys a verticle owns its breakers, and a request
+    // is answered by the owner of the node it was sent from (a cluster-wide consumer would be round-robined
+    // between independent owners, each seeing half the calls).
+    consumer = eventBus.localConsumer(address, this::handle);
     return consumer.completion();
   }
 
