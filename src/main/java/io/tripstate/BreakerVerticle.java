@@ -5,6 +5,7 @@ import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.LocalView;
 import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.bus.TransitionEvents;
+import io.tripstate.config.ClusterConfig;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
 import io.tripstate.http.AdminRoutes;
@@ -46,6 +47,7 @@ public class BreakerVerticle extends VerticleBase {
   private OutcomeQueue outcomes;
   private HttpServer httpServer;
   private boolean owner;
+  private ClusterOwnership clusterOwnership;
 
   /** The verticle on the system clock. */
   public BreakerVerticle() {
@@ -75,7 +77,8 @@ public class BreakerVerticle extends VerticleBase {
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
         config.maxRequestBytes());
     persistence.afterLateRestore(api::rearmDeadlines);
-    return persistence.start(registry)
+    return claimClusterOwnership()
+        .compose(v -> persistence.start(registry))
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
@@ -96,13 +99,13 @@ public class BreakerVerticle extends VerticleBase {
     Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();
     return Future.join(apiClosed, httpClosed, flushed).eventually(() -> {
       releaseOwnership();
-      return Future.succeededFuture();
+      return clusterOwnership == null ? Future.succeededFuture() : clusterOwnership.release();
     });
   }
 
   /** Opens the API and the fast path (the view already reflects the restored breakers). */
   private Future<Void> serveEventBus() {
-    return api.listen().onSuccess(v -> {
+    return api.listen(config.cluster().scope() == ClusterConfig.Scope.CLUSTER).onSuccess(v -> {
       if (config.fastPath().enabled()) {
         outcomes = OutcomeQueue.intoRegistry(context, config.fastPath().queueCapacity(), registry, clock);
         view.publish(vertx, config.address(), outcomes);
@@ -156,6 +159,18 @@ public class BreakerVerticle extends VerticleBase {
           + "' (deployment " + previous + "); deploy one per Vert.x instance or give each its own address");
     }
     owner = true;
+  }
+
+  /** With {@code cluster.scope: cluster}: the cluster-wide lock, or a failure naming who holds it. */
+  private Future<Void> claimClusterOwnership() {
+    if (config.cluster().scope() != ClusterConfig.Scope.CLUSTER) {
+      return Future.succeededFuture();
+    }
+    return ClusterOwnership.claim(vertx, config.address(), deploymentID(), config.cluster().lockTimeoutMs())
+        .map(claimed -> {
+          clusterOwnership = claimed;
+          return null;
+        });
   }
 
   private void releaseOwnership() {

@@ -44,7 +44,7 @@ public final class TripstateConfig {
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "fastPath", "defaults", "breakers");
+          "fastPath", "cluster", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -57,6 +57,7 @@ public final class TripstateConfig {
   private final PersistenceConfig persistence;
   private final HttpConfig http;
   private final FastPathConfig fastPath;
+  private final ClusterConfig cluster;
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -72,6 +73,7 @@ public final class TripstateConfig {
     persistence = PersistenceConfig.from(root.section("persistence"));
     http = HttpConfig.from(root.section("http"));
     fastPath = FastPathConfig.from(root.section("fastPath"));
+    cluster = ClusterConfig.from(root.section("cluster"));
     ConfigReader defaultsSection = root.section("defaults");
     defaults = BreakerSettingsReader.read(defaultsSection);
     perBreaker = new HashMap<>();
@@ -97,6 +99,7 @@ public final class TripstateConfig {
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
     root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
+    root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -148,6 +151,10 @@ public final class TripstateConfig {
 
   public FastPathConfig fastPath() {
     return fastPath;
+  }
+
+  public ClusterConfig cluster() {
+    return cluster;
   }
 
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */

@@ -21,6 +21,11 @@ public final class ClusteredVertx implements AutoCloseable {
 
   /** Starts {@code count} clustered Vert.x nodes on free loopback ports; they know each other when it returns. */
   public static ClusteredVertx start(int count) {
+    return start(count, false);
+  }
+
+  /** As {@link #start(int)}; with {@code ha}, Vert.x HA redeploys a lost node's HA deployments on a survivor. */
+  public static ClusteredVertx start(int count, boolean ha) {
     List<Integer> ports = IntStream.range(0, count).mapToObj(i -> RedisServerProcess.freePort()).toList();
     List<String> members = ports.stream().map(port -> "127.0.0.1:" + port).toList();
     ClusteredVertx cluster = new ClusteredVertx();
@@ -29,7 +34,8 @@ public final class ClusteredVertx implements AutoCloseable {
         HazelcastClusterManager manager = new HazelcastClusterManager(
             HazelcastConfigs.tcp("127.0.0.1", port, members, 5));
         VertxOptions options = new VertxOptions().setEventBusOptions(
-            new EventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0));
+            new EventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0))
+            .setHAEnabled(ha);
         // Hazelcast takes seconds to start, more on a loaded machine: a minute, not Bus.await's 10 s.
         cluster.nodes.add(Vertx.builder().with(options).withClusterManager(manager).buildClustered()
             .timeout(60, TimeUnit.SECONDS).await());
