@@ -196,6 +196,8 @@ class TripstateConfigTest {
       {"redis": {"endpoints": ["redis://a:1", "http://b:2"]}}       | redis.endpoints                  | http://b:2
       {"redis": {"endpoints": ["redis://a:1"], "connectionString": "redis://a:1"}} | redis.endpoints | connectionString
       {"redis": {"type": "GALAXY"}}                                 | redis.type                       | GALAXY
+      {"cluster": {"scope": "galaxy"}}                              | cluster.scope                    | galaxy
+      {"cluster": {"lockTimeoutMs": 0}}                             | cluster.lockTimeoutMs            | 0
       """)
   void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
     assertRejectedNaming(json, key, value);
