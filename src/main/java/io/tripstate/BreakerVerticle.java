@@ -2,6 +2,7 @@ package io.tripstate;
 
 import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.TransitionEvents;
+import io.tripstate.config.ClusterConfig;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
 import io.tripstate.engine.BreakerEngine;
@@ -52,6 +53,7 @@ public class BreakerVerticle extends VerticleBase {
   private HttpServer httpServer;
   private EventStream events;
   private boolean owner;
+  private ClusterOwnership clusterOwnership;
 
   /** The verticle on the system clock. */
   public BreakerVerticle() {
@@ -81,7 +83,8 @@ public class BreakerVerticle extends VerticleBase {
         List.of(view, new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
         persistence.enabled() && config.persistence().ackAfterWrite(), config.maxRequestBytes());
-    return persistence.start(engine.registry())
+    return claimClusterOwnership()
+        .compose(v -> persistence.start(engine.registry()))
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
@@ -119,13 +122,14 @@ public class BreakerVerticle extends VerticleBase {
         })
         .eventually(() -> {
           releaseOwnership();
-          return Future.succeededFuture();
+          // Last: a successor may take over only once everything accepted here is in Redis.
+          return clusterOwnership == null ? Future.succeededFuture() : clusterOwnership.release();
         });
   }
 
   /** Opens the API and the fast path (the view already reflects the restored breakers). */
   private Future<Void> serveEventBus() {
-    return api.listen().onSuccess(v -> {
+    return api.listen(config.cluster().scope() == ClusterConfig.Scope.CLUSTER).onSuccess(v -> {
       if (config.fastPath().enabled()) {
         outcomes = OutcomeQueue.intoEngine(task -> context.runOnContext(none -> task.run()),
             config.fastPath().queueCapacity(), engine);
@@ -183,6 +187,18 @@ public class BreakerVerticle extends VerticleBase {
           + "' (deployment " + previous + "); deploy one per Vert.x instance or give each its own address");
     }
     owner = true;
+  }
+
+  /** With {@code cluster.scope: cluster}: the cluster-wide lock, or a failure naming who holds it. */
+  private Future<Void> claimClusterOwnership() {
+    if (config.cluster().scope() != ClusterConfig.Scope.CLUSTER) {
+      return Future.succeededFuture();
+    }
+    return ClusterOwnership.claim(vertx, config.address(), deploymentID(), config.cluster().lockTimeoutMs())
+        .map(claimed -> {
+          clusterOwnership = claimed;
+          return null;
+        });
   }
 
   private void releaseOwnership() {

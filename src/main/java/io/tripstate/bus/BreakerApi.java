@@ -63,9 +63,21 @@ public final class BreakerApi {
     this.calls = new CallAction(eventBus, engine);
   }
 
-  /** Registers the consumer; completes when registered. */
-  public Future<Void> listen() {
-    consumer = eventBus.consumer(address, this::handle);
+  /**
+   * Registers the consumer; completes when registered.
+   *
+   * @param clusterWide whether requests from every node of a clustered Vert.x reach this consumer (the one
+   *     cluster-scoped owner) or only those sent from this node (node scope)
+   */
+  public Future<Void> listen(boolean clusterWide) {
+    if (clusterWide) {
+      consumer = eventBus.consumer(address, this::handle);
+      return consumer.completion();
+    }
+    // Node-scoped: in a clustered Vert.x every node that deploys a verticle owns its breakers, and a request
+    // is answered by the owner of the node it was sent from (a cluster-wide consumer would be round-robined
+    // between independent owners, each seeing half the calls).
+    consumer = eventBus.localConsumer(address, this::handle);
     return consumer.completion();
   }
 

@@ -1,16 +1,23 @@
 package io.tripstate.config;
 
 import io.tripstate.breaker.BreakerSettings;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisRole;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The whole configuration of a {@code BreakerVerticle}, read from its deployment JSON and validated:
@@ -26,12 +33,18 @@ public final class TripstateConfig {
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
   /** Default limit on the number of breakers ({@code maxBreakers}). */
   public static final int DEFAULT_MAX_BREAKERS = 10_000;
+  /**
+   * Read-idle timeout given to a Redis Cluster client's connections when {@code redis.netClientOptions}
+   * sets none: a connection to a frozen master is closed after this, so the client finds the promoted replica.
+   */
+  public static final int DEFAULT_CLUSTER_READ_IDLE_SECONDS = 2;
+
   /** Default Redis ({@code redis.connectionString}). */
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "fastPath", "defaults", "breakers");
+          "fastPath", "cluster", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -44,6 +57,7 @@ public final class TripstateConfig {
   private final PersistenceConfig persistence;
   private final HttpConfig http;
   private final FastPathConfig fastPath;
+  private final ClusterConfig cluster;
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -53,11 +67,13 @@ public final class TripstateConfig {
     maxBreakers = (int) root.number("maxBreakers", DEFAULT_MAX_BREAKERS, 1, 10_000_000);
     maxRequestBytes = root.number("maxRequestBytes", DEFAULT_MAX_REQUEST_BYTES, 1_024, 1L << 30);
     ConfigReader redis = root.section("redis");
-    redisUrl = redis.string("connectionString", DEFAULT_REDIS_URL);
-    redisOptions = redisOptions(redis, redisUrl);
+    List<String> urls = redisUrls(redis);
+    redisUrl = urls.stream().map(TripstateConfig::maskPassword).collect(Collectors.joining(","));
+    redisOptions = redisOptions(redis, urls);
     persistence = PersistenceConfig.from(root.section("persistence"));
     http = HttpConfig.from(root.section("http"));
     fastPath = FastPathConfig.from(root.section("fastPath"));
+    cluster = ClusterConfig.from(root.section("cluster"));
     ConfigReader defaultsSection = root.section("defaults");
     defaults = BreakerSettingsReader.read(defaultsSection);
     perBreaker = new HashMap<>();
@@ -83,6 +99,7 @@ public final class TripstateConfig {
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
     root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes", "eventsKeepAliveMs"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
+    root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -119,9 +136,9 @@ public final class TripstateConfig {
     return copy.setEndpoints(new ArrayList<>(redisOptions.getEndpoints()));
   }
 
-  /** The Redis URL with any password masked, for logs and status. */
+  /** The Redis URL (or the endpoints, comma-separated) with any password masked, for logs and status. */
   public String redisDescription() {
-    return maskPassword(redisUrl);
+    return redisUrl;
   }
 
   public PersistenceConfig persistence() {
@@ -136,6 +153,10 @@ public final class TripstateConfig {
     return fastPath;
   }
 
+  public ClusterConfig cluster() {
+    return cluster;
+  }
+
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */
   public BreakerSettings settingsFor(String name) {
     return perBreaker.getOrDefault(name, defaults);
@@ -147,23 +168,68 @@ public final class TripstateConfig {
     return url == null ? null : url.replaceFirst("//[^/@]*@", "//***@");
   }
 
-  private static RedisOptions redisOptions(ConfigReader redis, String url) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(redis.key("connectionString"), maskPassword(url), "not a URL");
+  /**
+   * {@code redis.endpoints} (the URLs of a cluster's nodes or of the Sentinels) or else
+   * {@code redis.connectionString}; giving both is refused, since one would silently win.
+   */
+  private static List<String> redisUrls(ConfigReader redis) {
+    Object endpoints = redis.raw().getValue("endpoints");
+    if (endpoints == null) {
+      return List.of(redis.string("connectionString", DEFAULT_REDIS_URL));
     }
-    if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
-      throw new ConfigException(redis.key("connectionString"), maskPassword(url),
-          "must be a URL like redis://host:port/db or rediss://host:port");
+    if (redis.raw().containsKey("connectionString")) {
+      throw new ConfigException(redis.key("endpoints"), "(endpoints and connectionString)",
+          "give either redis.endpoints or redis.connectionString, not both");
+    }
+    if (!(endpoints instanceof JsonArray list) || list.isEmpty()
+        || list.stream().anyMatch(url -> !(url instanceof String))) {
+      throw new ConfigException(redis.key("endpoints"), maskPassword(String.valueOf(endpoints)),
+          "must be a non-empty array of Redis URLs");
+    }
+    return list.stream().map(String.class::cast).toList();
+  }
+
+  /** An enum field of RedisOptions, case-insensitive; RedisOptions itself would fail naming no field. */
+  private static <E extends Enum<E>> void normaliseEnum(ConfigReader redis, JsonObject fields, String key,
+      Class<E> type) {
+    Object given = fields.getValue(key);
+    if (given == null) {
+      return;
+    }
+    for (E constant : type.getEnumConstants()) {
+      if (given instanceof String text && constant.name().equalsIgnoreCase(text.trim())) {
+        fields.put(key, constant.name());
+        return;
+      }
+    }
+    throw new ConfigException(redis.key(key), given, "must be one of " + Arrays.toString(type.getEnumConstants()));
+  }
+
+  private static RedisOptions redisOptions(ConfigReader redis, List<String> urls) {
+    String field = redis.raw().containsKey("endpoints") ? "endpoints" : "connectionString";
+    boolean tls = false;
+    for (String url : urls) {
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new ConfigException(redis.key(field), maskPassword(url), "not a URL");
+      }
+      if (uri.getScheme() == null || !uri.getScheme().startsWith("redis") || uri.getHost() == null) {
+        throw new ConfigException(redis.key(field), maskPassword(url),
+            "must be a URL like redis://host:port/db or rediss://host:port");
+      }
+      tls |= "rediss".equals(uri.getScheme());
     }
     JsonObject fields = redis.raw().copy();
     fields.remove("connectionString");
+    fields.remove("endpoints");
+    normaliseEnum(redis, fields, "type", RedisClientType.class);
+    normaliseEnum(redis, fields, "role", RedisRole.class);
     RedisOptions options;
     try {
       // RedisOptions(JsonObject) ignores connectionString and would default to localhost:6379 (FACTS.md).
-      options = new RedisOptions(fields).setConnectionString(url);
+      options = new RedisOptions(fields).setEndpoints(new ArrayList<>(urls));
     } catch (RuntimeException e) {
       throw new ConfigException(redis.path(), "(redis section)", "not valid RedisOptions: " + e.getMessage());
     }
@@ -177,8 +243,14 @@ public final class TripstateConfig {
             "not a valid value for this RedisOptions field");
       }
     }
+    // A frozen cluster master keeps its sockets open: without a read-idle timeout the cluster client waits on
+    // them and never refreshes its slots (seen for more than 40 s with vertx-redis-client 5.0.7).
+    if (options.getType() == RedisClientType.CLUSTER && options.getNetClientOptions().getReadIdleTimeout() == 0) {
+      options.getNetClientOptions().setReadIdleTimeout(DEFAULT_CLUSTER_READ_IDLE_SECONDS)
+          .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    }
     // Vert.x 5 refuses TLS without a hostname verification algorithm; verify like HTTPS unless configured.
-    if ("rediss".equals(uri.getScheme()) && options.getNetClientOptions().getHostnameVerificationAlgorithm() == null) {
+    if (tls && options.getNetClientOptions().getHostnameVerificationAlgorithm() == null) {
       options.getNetClientOptions().setHostnameVerificationAlgorithm("HTTPS");
     }
     return options;

@@ -8,6 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisCluster;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -20,6 +22,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The Redis adapter of {@link SnapshotStore}: one string key per breaker, {@code {prefix}{name}:state},
@@ -53,12 +57,20 @@ public final class RedisSnapshotStore implements SnapshotStore {
       "return 1");
   private static final String WRITE_SCRIPT_SHA = sha1(WRITE_SCRIPT);
 
+  private final Vertx vertx;
   private final Redis redis;
+  private final RedisOptions options;
+  private final boolean cluster;
   private final PersistenceConfig config;
   private boolean infoAllowed = true;
+  /** Written from Redis callbacks on any thread; a stale read only costs one longer timeout. */
+  private volatile boolean answered;
 
   public RedisSnapshotStore(Vertx vertx, RedisOptions options, PersistenceConfig config) {
+    this.vertx = vertx;
     this.redis = Redis.createClient(vertx, options);
+    this.options = new RedisOptions(options);
+    this.cluster = options.getType() == RedisClientType.CLUSTER;
     this.config = config;
   }
 
@@ -83,7 +95,23 @@ public final class RedisSnapshotStore implements SnapshotStore {
   @Override
   public Future<LoadResult> loadAll() {
     Loader loader = new Loader();
-    return loader.scan("0").map(v -> loader.result());
+    if (!cluster) {
+      return loader.scan("0", this::send).map(v -> loader.result());
+    }
+    // A SCAN sees one node's keys: scan each master in turn (reads still go through the cluster client).
+    return ClusterMasters.discover(this::send).compose(masters -> {
+      Future<Void> scans = Future.succeededFuture();
+      for (String master : masters) {
+        scans = scans.compose(v -> {
+          Redis node = ClusterMasters.clientFor(vertx, options, master);
+          return loader.scan("0", request -> bounded(node.send(request))).eventually(() -> {
+            node.close();
+            return Future.succeededFuture();
+          });
+        });
+      }
+      return scans;
+    }).map(v -> loader.result());
   }
 
   @Override
@@ -91,8 +119,13 @@ public final class RedisSnapshotStore implements SnapshotStore {
     if (!infoAllowed) {
       return send(Request.cmd(Command.PING)).map("");
     }
-    return send(Request.cmd(Command.INFO, "server"))
-        .map(reply -> runId(reply.toString()))
+    Future<String> runIds = cluster
+        // Every master has its own run id; a change of any (a restart, a failover) may have lost writes.
+        ? bounded(RedisCluster.create(redis).onAllMasterNodes(Request.cmd(Command.INFO, "server")))
+            .map(replies -> replies.stream().map(reply -> runId(reply.toString())).sorted()
+                .collect(Collectors.joining(",")))
+        : send(Request.cmd(Command.INFO, "server")).map(reply -> runId(reply.toString()));
+    return runIds
         .recover(error -> {
           if (error.getMessage() != null && error.getMessage().startsWith("NOPERM")) {
             infoAllowed = false;
@@ -109,7 +142,17 @@ public final class RedisSnapshotStore implements SnapshotStore {
   }
 
   private Future<Response> send(Request request) {
-    return redis.send(request).timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS);
+    return bounded(redis.send(request));
+  }
+
+  /**
+   * Bounded by {@code commandTimeoutMs}, except until the first answer: the first command also connects
+   * (and, for a cluster, discovers the slots, ~1 s in a cold JVM), so it gets {@code restoreTimeoutMs}.
+   */
+  private <T> Future<T> bounded(Future<T> future) {
+    long timeoutMs = answered ? config.commandTimeoutMs()
+        : Math.max(config.commandTimeoutMs(), config.restoreTimeoutMs());
+    return future.timeout(timeoutMs, TimeUnit.MILLISECONDS).onSuccess(v -> answered = true);
   }
 
   private static String runId(String info) {
@@ -128,9 +171,10 @@ public final class RedisSnapshotStore implements SnapshotStore {
     private Future<Void> lastRead = Future.succeededFuture();
     private int skipped;
 
-    Future<Void> scan(String cursor) {
+    /** Scans from {@code cursor} with {@code scanner} (one node's connection, or the standalone client). */
+    Future<Void> scan(String cursor, Function<Request, Future<Response>> scanner) {
       String pattern = glob(config.keyPrefix()) + "*" + SUFFIX;
-      return send(Request.cmd(Command.SCAN, cursor, "MATCH", pattern, "COUNT", SCAN_COUNT))
+      return scanner.apply(Request.cmd(Command.SCAN, cursor, "MATCH", pattern, "COUNT", SCAN_COUNT))
           .compose(reply -> {
             List<String> keys = new ArrayList<>();
             for (Response key : reply.get(1)) {
@@ -143,7 +187,7 @@ public final class RedisSnapshotStore implements SnapshotStore {
               reads.add(lastRead);
             }
             String next = reply.get(0).toString();
-            return "0".equals(next) ? Future.all(reads).mapEmpty() : before.compose(v -> scan(next));
+            return "0".equals(next) ? Future.all(reads).mapEmpty() : before.compose(v -> scan(next, scanner));
           });
     }
 

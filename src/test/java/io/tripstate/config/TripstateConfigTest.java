@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.WindowType;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,6 +193,13 @@ class TripstateConfigTest {
       {"redis": {"connectionString": "redis://"}}                   | redis.connectionString           | redis://
       {"redis": {"connectionString": "redis://bad host:6379"}}      | redis.connectionString           | redis://bad host:6379
       {"redis": {"maxPoolSize": "many"}}                            | redis.maxPoolSize                | many
+      {"redis": {"endpoints": []}}                                  | redis.endpoints                  | []
+      {"redis": {"endpoints": ["redis://a:1", 7]}}                  | redis.endpoints                  | 7
+      {"redis": {"endpoints": ["redis://a:1", "http://b:2"]}}       | redis.endpoints                  | http://b:2
+      {"redis": {"endpoints": ["redis://a:1"], "connectionString": "redis://a:1"}} | redis.endpoints | connectionString
+      {"redis": {"type": "GALAXY"}}                                 | redis.type                       | GALAXY
+      {"cluster": {"scope": "galaxy"}}                              | cluster.scope                    | galaxy
+      {"cluster": {"lockTimeoutMs": 0}}                             | cluster.lockTimeoutMs            | 0
       """)
   void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
     assertRejectedNaming(json, key, value);
@@ -252,6 +260,23 @@ class TripstateConfigTest {
     assertThat(options.getMaxPoolSize()).isEqualTo(12);
     assertThat(options.getPassword()).isEqualTo("s3cret");
     assertThat(options.getMaxWaitingHandlers()).isEqualTo(77);
+  }
+
+  @Test
+  void redisEndpointsAloneConfigureAClusterClient() {
+    // Given a Redis Cluster configured by its nodes, without a connectionString
+    JsonObject json = new JsonObject("""
+        {"redis": {"type": "CLUSTER", "endpoints": ["redis://127.0.0.1:7001", "redis://:pw@127.0.0.1:7002"]}}
+        """);
+
+    // When the client options are built
+    TripstateConfig config = TripstateConfig.from(json);
+    RedisOptions options = config.redisOptions();
+
+    // Then the endpoints are kept (not replaced by the default URL) and the description masks passwords
+    assertThat(options.getType()).isEqualTo(RedisClientType.CLUSTER);
+    assertThat(options.getEndpoints()).containsExactly("redis://127.0.0.1:7001", "redis://:pw@127.0.0.1:7002");
+    assertThat(config.redisDescription()).isEqualTo("redis://127.0.0.1:7001,redis://***@127.0.0.1:7002");
   }
 
   @Test

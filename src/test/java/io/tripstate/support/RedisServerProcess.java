@@ -96,15 +96,52 @@ public final class RedisServerProcess implements AutoCloseable {
     return binary().path() + " (v" + binary().version() + ")";
   }
 
+  /**
+   * Starts a server on a given port with the given options (after {@code --bind}, {@code --port},
+   * {@code --daemonize no} and {@code --dir}), e.g. a Redis Cluster node or a Sentinel
+   * ({@code sentinel.conf --sentinel} must come first: pass it as {@code config}).
+   *
+   * @param config a config file to start from, or {@code null}
+   */
+  public static RedisServerProcess startOn(int port, Path config, String... options) {
+    return launch(port, config, List.of(options));
+  }
+
+  /** A free loopback port P whose cluster-bus port P + 10000 is free too. */
+  public static int freeClusterPort() {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(35000);
+      if (isFree(port) && isFree(port + 10000)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port pair P, P+10000 found for a Redis Cluster node");
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private static RedisServerProcess launch(List<String> persistence) {
+    return launch(freePort(), null, persistence);
+  }
+
+  private static RedisServerProcess launch(int port, Path config, List<String> persistence) {
     Binary bin = binary();
     Path dir = io(() -> Files.createTempDirectory("tripstate-redis-"));
-    int port = freePort();
-    List<String> cmd = new ArrayList<>(List.of(bin.path().toString(), "--bind", "127.0.0.1",
-        "--port", Integer.toString(port), "--daemonize", "no", "--dir", dir.toString()));
+    List<String> cmd = new ArrayList<>(List.of(bin.path().toString()));
+    if (config != null) {
+      cmd.add(config.toString());
+    }
+    cmd.addAll(List.of("--bind", "127.0.0.1", "--port", Integer.toString(port), "--daemonize", "no",
+        "--dir", dir.toString()));
     cmd.addAll(persistence);
     // Redis 7 refuses DEBUG (SLEEP, ...) unless enabled; 6.2 allows it and rejects this option.
-    if (bin.major() >= 7) {
+    if (bin.major() >= 7 && !persistence.contains("--sentinel")) {
       cmd.addAll(List.of("--enable-debug-command", "yes"));
     }
     RedisServerProcess server = new RedisServerProcess(port, dir, List.copyOf(cmd));
@@ -210,6 +247,11 @@ public final class RedisServerProcess implements AutoCloseable {
   public String commandAs(String user, String password, String... args) {
     String[] auth = user == null ? new String[] {password} : new String[] {user, password};
     return io(() -> Resp.send("127.0.0.1", port, COMMAND_TIMEOUT, auth, args));
+  }
+
+  /** As {@link #command(String...)} after {@code READONLY}: reads a cluster replica's own copy of a key. */
+  public String readOnlyCommand(String... args) {
+    return io(() -> Resp.sendAfter("127.0.0.1", port, COMMAND_TIMEOUT, new String[] {"READONLY"}, args));
   }
 
   private void launchAndAwaitPing(Duration bindRetryWindow) {

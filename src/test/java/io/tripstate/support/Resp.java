@@ -43,22 +43,34 @@ public final class Resp {
    * ({@code [password]} or {@code [user, password]}); a refused AUTH is returned instead of the reply.
    */
   static String send(String host, int port, Duration timeout, String[] auth, String... args) throws IOException {
+    String[] command = null;
+    if (auth != null) {
+      command = new String[auth.length + 1];
+      command[0] = "AUTH";
+      System.arraycopy(auth, 0, command, 1, auth.length);
+    }
+    return sendAfter(host, port, timeout, command, args);
+  }
+
+  /**
+   * Sends {@code first} (e.g. AUTH, READONLY) and then {@code args} on one connection; a reply other than OK
+   * to {@code first} is returned instead of the reply to {@code args}.
+   */
+  static String sendAfter(String host, int port, Duration timeout, String[] first, String... args)
+      throws IOException {
     try (Socket socket = new Socket()) {
       int millis = (int) timeout.toMillis();
       socket.connect(new InetSocketAddress(host, port), millis);
       socket.setSoTimeout(millis);
-      if (auth != null) {
-        String[] command = new String[auth.length + 1];
-        command[0] = "AUTH";
-        System.arraycopy(auth, 0, command, 1, auth.length);
-        socket.getOutputStream().write(encode(command));
+      if (first != null) {
+        socket.getOutputStream().write(encode(first));
       }
       socket.getOutputStream().write(encode(args));
       InputStream in = new BufferedInputStream(socket.getInputStream());
-      if (auth != null) {
-        String authReply = readReply(in);
-        if (!"OK".equals(authReply)) {
-          return authReply;
+      if (first != null) {
+        String firstReply = readReply(in);
+        if (!"OK".equals(firstReply)) {
+          return firstReply;
         }
       }
       return readReply(in);

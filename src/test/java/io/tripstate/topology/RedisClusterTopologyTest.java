@@ -1,0 +1,89 @@
+package io.tripstate.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tripstate.BreakerVerticle;
+import io.tripstate.support.Bus;
+import io.tripstate.support.RedisCluster;
+import io.tripstate.support.RedisServerProcess;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** tripstate against a real 3-master Redis Cluster on loopback (one cluster for the class). */
+class RedisClusterTopologyTest {
+  private static RedisCluster cluster;
+  private final Vertx vertx = Vertx.vertx();
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = RedisCluster.start(3, 0, 2000);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @AfterEach
+  void closeVertx() {
+    Bus.await(vertx.close());
+  }
+
+  @Test
+  void snapshotsSpreadOverTheMastersAndAllRestore() {
+    // Given a verticle on the cluster, and 30 breakers forced open
+    JsonObject config = config();
+    String deployment = Bus.await(vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)));
+    Bus bus = new Bus(vertx, config.getString("address"));
+    List<String> names = IntStream.range(0, 30).mapToObj(i -> "dep-" + i).toList();
+    names.forEach(name -> bus.send("force_open", new JsonObject().put("name", name)));
+
+    // Then every snapshot lands on the master that owns its slot, and the masters share them
+    Set<Integer> holders = new HashSet<>();
+    Awaitility.await("30 snapshots in the cluster").atMost(Duration.ofSeconds(10)).until(() -> names.stream()
+        .allMatch(name -> stored(config, name) != null));
+    names.forEach(name -> holders.add(cluster.nodeFor(key(config, name)).port()));
+    assertThat(holders).hasSizeGreaterThanOrEqualTo(2);
+
+    // When the verticle is redeployed
+    Bus.await(vertx.undeploy(deployment));
+    Bus.await(vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)));
+
+    // Then all 30 are restored forced open
+    JsonArray breakers = bus.statusAll().getJsonArray("breakers");
+    assertThat(breakers).hasSize(30);
+    assertThat(breakers.stream().map(b -> ((JsonObject) b).getString("state"))).containsOnly("forced_open");
+    assertThat(bus.statusAll().getJsonObject("persistence").getInteger("skipped_snapshots")).isZero();
+  }
+
+  private static JsonObject config() {
+    String id = UUID.randomUUID().toString().substring(0, 8);
+    return new JsonObject()
+        .put("address", "tripstate." + id)
+        .put("transitionsAddress", "tripstate." + id + ".transitions")
+        .put("redis", new JsonObject().put("type", "CLUSTER").put("endpoints", new JsonArray(cluster.endpoints())))
+        .put("persistence", new JsonObject().put("keyPrefix", "test:" + id + ":").put("retryMs", 100));
+  }
+
+  private static String key(JsonObject config, String name) {
+    return config.getJsonObject("persistence").getString("keyPrefix") + name + ":state";
+  }
+
+  private static String stored(JsonObject config, String name) {
+    RedisServerProcess node = cluster.nodeFor(key(config, name));
+    return node.command("GET", key(config, name));
+  }
+}
