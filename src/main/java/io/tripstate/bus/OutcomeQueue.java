@@ -90,14 +90,19 @@ public final class OutcomeQueue {
    * refused by the breaker, as a late plain {@code record} would be, and logged at DEBUG.
    */
   public static OutcomeQueue intoRegistry(Context owner, int capacity, BreakerRegistry registry, Clock clock) {
-    return new OutcomeQueue(owner, clock, capacity, (name, outcome, durationMs, count, nowMs) -> {
+    return new OutcomeQueue(owner, clock, capacity, registrySink(registry));
+  }
+
+  /** The sink of {@link #intoRegistry}, for a queue that passes its outcomes through another sink first. */
+  public static Sink registrySink(BreakerRegistry registry) {
+    return (name, outcome, durationMs, count, nowMs) -> {
       try {
         // Under a millisecond no call is slow (slowCallDurationMs >= 1): no boxed duration needed.
         registry.recordRun(name, outcome, UNTRACKED, durationMs == 0 ? null : (double) durationMs, count, nowMs);
       } catch (PermitRejectedException | BreakerRegistry.LimitExceededException e) {
         LOG.log(Level.DEBUG, "A fast-path outcome was refused: {0}", e.getMessage());
       }
-    });
+    };
   }
 
   public int capacity() {
