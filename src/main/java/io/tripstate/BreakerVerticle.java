@@ -1,14 +1,20 @@
 package io.tripstate;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.Listeners;
 import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.LocalView;
 import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.VertxScheduler;
 import io.tripstate.http.AdminRoutes;
+import io.tripstate.http.MetricsRoutes;
 import io.tripstate.http.StatusRoutes;
+import io.tripstate.metrics.BreakerMetrics;
+import io.tripstate.metrics.MeterRegistries;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
 import io.tripstate.store.SnapshotCodec;
@@ -32,12 +38,18 @@ import java.time.Clock;
  *
  * <p>All breaker state is confined to this verticle's event loop: the consumer, timers and Redis callbacks
  * run there, so the hot path takes no locks.
+ *
+ * <p>Metrics ({@code metrics.enabled}, on by default) go to the Micrometer registry given to
+ * {@link #BreakerVerticle(Clock, MeterRegistry)}; else to the one Vert.x reports its own metrics to, when the
+ * Vert.x instance runs with {@code MicrometerMetricsOptions}; else to a Prometheus registry of the verticle's
+ * own. {@code GET /metrics} on the HTTP server, or {@code MetricsRoutes} on any router, serves them.
  */
 public class BreakerVerticle extends VerticleBase {
   private static final Logger LOG = System.getLogger(BreakerVerticle.class.getName());
   private static final String OWNERS_MAP = "io.tripstate.owners";
 
   private final Clock clock;
+  private final MeterRegistry meterRegistry;
   private TripstateConfig config;
   private BreakerRegistry registry;
   private Persistence persistence;
@@ -45,6 +57,8 @@ public class BreakerVerticle extends VerticleBase {
   private LocalView view;
   private OutcomeQueue outcomes;
   private HttpServer httpServer;
+  private BreakerMetrics metrics;
+  private MeterRegistry ownRegistry;
   private boolean owner;
 
   /** The verticle on the system clock. */
@@ -54,7 +68,20 @@ public class BreakerVerticle extends VerticleBase {
 
   /** The verticle on a given clock (tests, simulations). */
   public BreakerVerticle(Clock clock) {
+    this(clock, null);
+  }
+
+  /**
+   * The verticle on a given clock, whose metrics go to the application's own Micrometer registry: a
+   * {@code PrometheusMeterRegistry} (or a composite holding one) to have its Prometheus text in
+   * {@code GET /metrics} too. Any other registry gets tripstate's own meters (transitions, snapshot writes,
+   * Redis); the per-breaker series are Prometheus text served by {@code GET /metrics} only.
+   *
+   * @param meterRegistry {@code null} for the default choice (see the class comment)
+   */
+  public BreakerVerticle(Clock clock, MeterRegistry meterRegistry) {
     this.clock = clock;
+    this.meterRegistry = meterRegistry;
   }
 
   @Override
@@ -70,7 +97,9 @@ public class BreakerVerticle extends VerticleBase {
     SnapshotCodec.warmUp();
     persistence = createPersistence();
     view = new LocalView(clock);
-    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
+    metrics = config.metrics().enabled() ? createMetrics() : null;
+    BreakerRegistry.Listener listeners = metrics == null ? persistence : Listeners.of(persistence, metrics);
+    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, listeners);
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
         config.maxRequestBytes());
@@ -91,6 +120,12 @@ public class BreakerVerticle extends VerticleBase {
     if (outcomes != null) {
       outcomes.close(); // records the outcomes of calls the view permitted before it was withdrawn
     }
+    if (metrics != null) {
+      metrics.close(config.address());
+    }
+    if (ownRegistry != null) {
+      ownRegistry.close();
+    }
     Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
     Future<Void> httpClosed = httpServer == null ? Future.succeededFuture() : httpServer.close();
     Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();
@@ -104,8 +139,12 @@ public class BreakerVerticle extends VerticleBase {
   private Future<Void> serveEventBus() {
     return api.listen().onSuccess(v -> {
       if (config.fastPath().enabled()) {
-        outcomes = OutcomeQueue.intoRegistry(context, config.fastPath().queueCapacity(), registry, clock);
+        outcomes = new OutcomeQueue(context, clock, config.fastPath().queueCapacity(),
+            view.countingPermitted(OutcomeQueue.registrySink(registry)));
         view.publish(vertx, config.address(), outcomes);
+      }
+      if (metrics != null) {
+        metrics.publish(config.address());
       }
     });
   }
@@ -113,6 +152,13 @@ public class BreakerVerticle extends VerticleBase {
   /** The port the HTTP status routes listen on, or -1 when HTTP is off or not started yet. */
   public int httpPort() {
     return httpServer == null ? -1 : httpServer.actualPort();
+  }
+
+  private BreakerMetrics createMetrics() {
+    MeterRegistries.Choice choice = MeterRegistries.choose(vertx, meterRegistry, config.metrics().registryName());
+    ownRegistry = choice.own() ? choice.registry() : null;
+    return new BreakerMetrics(vertx, context, new VertxScheduler(vertx, clock), choice.registry(), view,
+        persistence::status);
   }
 
   private Persistence createPersistence() {
@@ -129,6 +175,9 @@ public class BreakerVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     Router router = StatusRoutes.router(vertx, config.address());
+    if (metrics != null) {
+      router.get("/metrics").handler(MetricsRoutes.handler(vertx, config.address()));
+    }
     // Without a token the admin paths are not routed at all: they answer like any unknown route.
     if (http.adminToken() != null) {
       AdminRoutes.mount(router, vertx, config.address(), http.adminToken(), http.maxBodyBytes());

@@ -2,6 +2,8 @@ package io.tripstate.bus;
 
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.Decision;
+import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.Transition;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.eventbus.EventBus;
@@ -66,5 +68,15 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   public void onRestored(Breaker breaker) {
     view.update(breaker);
     next.onRestored(breaker);
+  }
+
+  @Override
+  public void onRecorded(Breaker breaker, Outcome outcome, Double durationMs) {
+    next.onRecorded(breaker, outcome, durationMs);
+  }
+
+  @Override
+  public void onRejected(Breaker breaker, Decision decision) {
+    next.onRejected(breaker, decision);
   }
 }
