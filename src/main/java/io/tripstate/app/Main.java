@@ -1,12 +1,18 @@
 package io.tripstate.app;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tripstate.BreakerVerticle;
 import io.tripstate.config.ConfigException;
 import io.tripstate.config.EnvOverrides;
 import io.tripstate.config.TripstateConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -59,7 +65,8 @@ public final class Main {
     }
     // Undeploying waits for the pending snapshots, bounded by twice the command timeout.
     closeTimeoutMs = 2 * config.persistence().commandTimeoutMs() + 5_000;
-    vertx = Vertx.vertx();
+    vertx = config.metrics().enabled() ? vertxWithMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+        : Vertx.vertx();
     Runtime.getRuntime().addShutdownHook(new Thread(Main::stopAll, "tripstate-shutdown"));
     String redis = config.persistence().enabled() ? prepareRedis(config) : "persistence disabled (memory only)";
     BreakerVerticle verticle = new BreakerVerticle();
@@ -75,9 +82,21 @@ public final class Main {
     System.out.println("tripstate is running\n"
         + "  event bus: address '" + config.address() + "', transitions on '" + config.transitionsAddress() + "'\n"
         + "  HTTP:      " + (httpPort < 0 ? "off" : "http://" + config.http().host() + ":" + httpPort
-            + "/breakers  (and /health)") + "\n"
+            + "/breakers  (and /health" + (config.metrics().enabled() ? ", /metrics" : "") + ")") + "\n"
         + "  Redis:     " + redis + "\n"
         + "Stop with Ctrl-C.");
+  }
+
+  /**
+   * A Vert.x instance that reports its own metrics (event bus, HTTP server, pools) to a Prometheus registry;
+   * the verticle then puts its breakers' metrics in the same registry, so one {@code GET /metrics} has both.
+   */
+  public static Vertx vertxWithMetrics(PrometheusMeterRegistry registry) {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setEnabled(true);
+    return Vertx.builder().with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry)).build();
   }
 
   /** Returns the summary text of the Redis line, starting a local Redis when that is what it takes. */
