@@ -71,6 +71,10 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
   private final List<Tracked> timeWindows = new ArrayList<>();
   private long refreshTimer = -1;
   private boolean closed;
+  // The breaker of the last outcome: a run of fast-path outcomes is recorded one by one on the same breaker,
+  // and the owner must keep up with the callers, so the run skips the map lookup.
+  private Breaker lastBreaker;
+  private Tracked lastEntry;
   // Read by scrapes, on any thread.
   private final ConcurrentHashMap<String, BreakerCell> cells = new ConcurrentHashMap<>();
 
@@ -127,7 +131,11 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
   }
 
   private Buffer write() {
-    Text out = new Text(64 * 1024 + cells.size() * 1_600);
+    int size = 64 * 1024; // Vert.x's own metrics, tripstate's meters
+    for (BreakerCell cell : cells.values()) {
+      size += 1_300 + 20 * cell.nameLabel().length; // 20 series per breaker: one allocation, no regrowth
+    }
+    Text out = new Text(size);
     if (prometheus != null) {
       try {
         prometheus.scrape(out, CONTENT_TYPE);
@@ -219,7 +227,7 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
 
   @Override
   public void onRecorded(Breaker breaker, Outcome outcome, Double durationMs) {
-    Tracked entry = tracked.get(breaker.name());
+    Tracked entry = entryOf(breaker);
     if (entry != null) {
       entry.cell.recorded(outcome, durationMs);
     }
@@ -227,10 +235,22 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
 
   @Override
   public void onRejected(Breaker breaker, Decision decision) {
-    Tracked entry = tracked.get(breaker.name());
+    Tracked entry = entryOf(breaker);
     if (entry != null) {
       entry.cell.rejected();
     }
+  }
+
+  private Tracked entryOf(Breaker breaker) {
+    if (breaker != lastBreaker) {
+      Tracked entry = tracked.get(breaker.name());
+      if (entry == null) {
+        return null;
+      }
+      lastBreaker = breaker;
+      lastEntry = entry;
+    }
+    return lastEntry;
   }
 
   @Override
