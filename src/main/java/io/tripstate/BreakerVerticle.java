@@ -121,7 +121,7 @@ public class BreakerVerticle extends VerticleBase {
       outcomes.close(); // records the outcomes of calls the view permitted before it was withdrawn
     }
     if (metrics != null) {
-      metrics.close(config.address());
+      metrics.close();
     }
     if (ownRegistry != null) {
       ownRegistry.close();
@@ -144,7 +144,7 @@ public class BreakerVerticle extends VerticleBase {
         view.publish(vertx, config.address(), outcomes);
       }
       if (metrics != null) {
-        metrics.publish(config.address());
+        metrics.publish();
       }
     });
   }
@@ -157,8 +157,8 @@ public class BreakerVerticle extends VerticleBase {
   private BreakerMetrics createMetrics() {
     MeterRegistries.Choice choice = MeterRegistries.choose(vertx, meterRegistry, config.metrics().registryName());
     ownRegistry = choice.own() ? choice.registry() : null;
-    return new BreakerMetrics(vertx, context, new VertxScheduler(vertx, clock), choice.registry(), view,
-        persistence::status);
+    return new BreakerMetrics(vertx, context, new VertxScheduler(vertx, clock), choice.registry(),
+        config.address(), view, persistence::status);
   }
 
   private Persistence createPersistence() {

@@ -59,6 +59,7 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
   }
 
   private final Vertx vertx;
+  private final String address;
   private final Context owner;
   private final Scheduler scheduler;
   private final PrometheusMeterRegistry prometheus;
@@ -81,22 +82,25 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
   /**
    * @param registry where tripstate's own meters go; its Prometheus text leads every scrape when it is (or
    *     holds) a {@link PrometheusMeterRegistry}
+   * @param address the verticle's event-bus address: a tag of tripstate's own meters, and where
+   *     {@code MetricsRoutes} finds these metrics
    * @param view the fast-path view whose decisions are counted, or {@code null}
    * @param persistenceStatus persistence's status JSON, read on the owner only
    */
-  public BreakerMetrics(Vertx vertx, Context owner, Scheduler scheduler, MeterRegistry registry, LocalView view,
-      Supplier<JsonObject> persistenceStatus) {
+  public BreakerMetrics(Vertx vertx, Context owner, Scheduler scheduler, MeterRegistry registry, String address,
+      LocalView view, Supplier<JsonObject> persistenceStatus) {
     this.vertx = vertx;
+    this.address = address;
     this.owner = owner;
     this.scheduler = scheduler;
     this.prometheus = MeterRegistries.prometheusOf(registry);
     this.view = view;
     this.persistenceStatus = persistenceStatus;
-    this.meters = new TripstateMeters(registry, cells::size);
+    this.meters = new TripstateMeters(registry, address, cells::size);
   }
 
   /** Owner only: starts copying persistence's counters, and lets {@code MetricsRoutes} find these metrics. */
-  public void publish(String address) {
+  public void publish() {
     refreshPersistence();
     vertx.sharedData().<String, BreakerMetrics>getLocalMap(PUBLISHED).put(address, this);
   }
@@ -107,7 +111,7 @@ public final class BreakerMetrics implements BreakerRegistry.Listener, Shareable
   }
 
   /** Owner only: withdraws the metrics and takes tripstate's meters out of the registry. */
-  public void close(String address) {
+  public void close() {
     closed = true;
     scheduler.cancel(refreshTimer);
     vertx.sharedData().<String, BreakerMetrics>getLocalMap(PUBLISHED).remove(address, this);

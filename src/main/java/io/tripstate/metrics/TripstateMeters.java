@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerState;
@@ -18,7 +19,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * tripstate's own meters, not per breaker, registered as ordinary Micrometer meters so that every backend of
  * the registry gets them: transitions by {@code from}/{@code to}, snapshot writes by result, pending writes,
- * Redis connected, the restore's duration and size, and the number of breakers. Persistence's figures are
+ * Redis connected, the restore's duration and size, and the number of breakers. Each carries the verticle's
+ * event-bus {@code address}: two verticles may share a registry (e.g. the one Vert.x reports to), and meters of
+ * the same name and tags would be one meter, bound to whichever registered first. Persistence's figures are
  * copied by the owner ({@link #persistence(JsonObject)}) into one immutable value that the meters read from
  * any thread.
  */
@@ -42,12 +45,14 @@ final class TripstateMeters {
   private static final PersistenceFigures NONE = new PersistenceFigures(0, 0, 0, 0, false, 0, 0);
 
   private final MeterRegistry registry;
+  private final Tags addressTag;
   private final List<Meter> meters = new ArrayList<>();
   private final Counter[][] transitions;
   private volatile PersistenceFigures persistence = NONE;
 
-  TripstateMeters(MeterRegistry registry, IntSupplier breakers) {
+  TripstateMeters(MeterRegistry registry, String address, IntSupplier breakers) {
     this.registry = registry;
+    this.addressTag = Tags.of("address", address);
     BreakerState[] states = BreakerState.values();
     transitions = new Counter[states.length][states.length];
     // Every legal move, from the start: a rate over a counter that appears late misses its first increase.
@@ -56,7 +61,7 @@ final class TripstateMeters {
         if (Breaker.isLegal(from, to)) {
           transitions[from.ordinal()][to.ordinal()] = add(Counter.builder("tripstate.transitions")
               .description("Breaker transitions by state before and after (a reset counts, even closed to closed)")
-              .tag("from", from.wireName()).tag("to", to.wireName()).register(registry));
+              .tags(addressTag).tag("from", from.wireName()).tag("to", to.wireName()).register(registry));
         }
       }
     }
@@ -71,9 +76,10 @@ final class TripstateMeters {
         PersistenceFigures::restoredCount);
     add(TimeGauge.builder("tripstate.restore.duration", this, TimeUnit.MILLISECONDS,
             m -> m.persistence.restoreDurationMs())
-        .description("How long the last restore from Redis took").strongReference(true).register(registry));
+        .description("How long the last restore from Redis took").tags(addressTag).strongReference(true)
+        .register(registry));
     add(Gauge.builder("tripstate.breakers", breakers, IntSupplier::getAsInt)
-        .description("Breakers this verticle owns").strongReference(true).register(registry));
+        .description("Breakers this verticle owns").tags(addressTag).strongReference(true).register(registry));
   }
 
   /** Owner only. */
@@ -99,12 +105,12 @@ final class TripstateMeters {
     add(FunctionCounter.builder("tripstate.snapshot.writes", this, m -> figure.applyAsDouble(m.persistence))
         .description("Snapshot writes by result: written (Redis accepted it), refused (Redis held a newer "
             + "version), failed (retried until it lands or is superseded)")
-        .tag("result", result).register(registry));
+        .tags(addressTag).tag("result", result).register(registry));
   }
 
   private void gauge(String name, String description, ToDoubleFunction<PersistenceFigures> figure) {
     add(Gauge.builder(name, this, m -> figure.applyAsDouble(m.persistence)).description(description)
-        .strongReference(true).register(registry));
+        .tags(addressTag).strongReference(true).register(registry));
   }
 
   private <M extends Meter> M add(M meter) {

@@ -62,6 +62,15 @@ class MetricsIntegrationTest {
     bus.send("record", new JsonObject().put("name", name).put("outcome", outcome).put("duration_ms", durationMs));
   }
 
+  /** Labels of tripstate's own meters: the verticle's address, then the given pairs. */
+  private String[] own(String... pairs) {
+    String[] labels = new String[pairs.length + 2];
+    labels[0] = "address";
+    labels[1] = config.getString("address");
+    System.arraycopy(pairs, 0, labels, 2, pairs.length);
+    return labels;
+  }
+
   private static double state(Scrape scrape, String name, String state) {
     return scrape.value(STATE, "name", name, "state", state);
   }
@@ -94,7 +103,7 @@ class MetricsIntegrationTest {
       assertThat(scrape.value("resilience4j_circuitbreaker_slow_calls", "kind", kind, "name", "payments")).isZero();
     }
     assertThat(scrape.value(FAST_PATH, "kind", "permitted", "name", "payments")).isZero();
-    assertThat(scrape.value("tripstate_breakers")).isEqualTo(1.0);
+    assertThat(scrape.value("tripstate_breakers", own())).isEqualTo(1.0);
   }
 
   @Test
@@ -105,7 +114,7 @@ class MetricsIntegrationTest {
     Scrape open = scrape();
     assertThat(state(open, "payments", "open")).isEqualTo(1.0);
     assertThat(state(open, "payments", "closed")).isZero();
-    assertThat(open.value("tripstate_transitions_total", "from", "closed", "to", "open")).isEqualTo(1.0);
+    assertThat(open.value("tripstate_transitions_total", own("from", "closed", "to", "open"))).isEqualTo(1.0);
 
     // When its open time passes and a trial is granted, then an operator forces it open, disables and resets it
     clock.advanceMillis(61_000);
@@ -121,11 +130,11 @@ class MetricsIntegrationTest {
     Scrape last = scrape();
     assertThat(state(last, "payments", "closed")).isEqualTo(1.0);
     assertThat(state(last, "payments", "disabled")).isZero();
-    assertThat(last.value("tripstate_transitions_total", "from", "open", "to", "half_open")).isEqualTo(1.0);
-    assertThat(last.value("tripstate_transitions_total", "from", "half_open", "to", "forced_open")).isEqualTo(1.0);
-    assertThat(last.value("tripstate_transitions_total", "from", "forced_open", "to", "disabled")).isEqualTo(1.0);
-    assertThat(last.value("tripstate_transitions_total", "from", "disabled", "to", "closed")).isEqualTo(1.0);
-    assertThat(last.value("tripstate_transitions_total", "from", "closed", "to", "closed")).isZero();
+    assertThat(last.value("tripstate_transitions_total", own("from", "open", "to", "half_open"))).isEqualTo(1.0);
+    assertThat(last.value("tripstate_transitions_total", own("from", "half_open", "to", "forced_open"))).isEqualTo(1.0);
+    assertThat(last.value("tripstate_transitions_total", own("from", "forced_open", "to", "disabled"))).isEqualTo(1.0);
+    assertThat(last.value("tripstate_transitions_total", own("from", "disabled", "to", "closed"))).isEqualTo(1.0);
+    assertThat(last.value("tripstate_transitions_total", own("from", "closed", "to", "closed"))).isZero();
   }
 
   @Test
@@ -235,14 +244,14 @@ class MetricsIntegrationTest {
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       Scrape scrape = scrape();
-      assertThat(scrape.value("tripstate_snapshot_writes_total", "result", "written")).isGreaterThanOrEqualTo(1.0);
-      assertThat(scrape.value("tripstate_snapshot_writes_pending")).isZero();
+      assertThat(scrape.value("tripstate_snapshot_writes_total", own("result", "written"))).isGreaterThanOrEqualTo(1.0);
+      assertThat(scrape.value("tripstate_snapshot_writes_pending", own())).isZero();
     });
     Scrape scrape = scrape();
-    assertThat(scrape.value("tripstate_snapshot_writes_total", "result", "refused")).isZero();
-    assertThat(scrape.value("tripstate_snapshot_writes_total", "result", "failed")).isZero();
-    assertThat(scrape.value("tripstate_redis_connected")).isEqualTo(1.0);
-    assertThat(scrape.value("tripstate_restored_breakers")).isGreaterThanOrEqualTo(0.0);
-    assertThat(scrape.value("tripstate_restore_duration_seconds")).isGreaterThanOrEqualTo(0.0);
+    assertThat(scrape.value("tripstate_snapshot_writes_total", own("result", "refused"))).isZero();
+    assertThat(scrape.value("tripstate_snapshot_writes_total", own("result", "failed"))).isZero();
+    assertThat(scrape.value("tripstate_redis_connected", own())).isEqualTo(1.0);
+    assertThat(scrape.value("tripstate_restored_breakers", own())).isGreaterThanOrEqualTo(0.0);
+    assertThat(scrape.value("tripstate_restore_duration_seconds", own())).isGreaterThanOrEqualTo(0.0);
   }
 }

@@ -103,6 +103,33 @@ class MetricsRoutesIntegrationTest {
   }
 
   @Test
+  void twoVerticlesSharingARegistryKeepTheirOwnMetersApart(Vertx vertx) throws Exception {
+    // Given two verticles on their own addresses whose metrics share one registry
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    JsonObject first = Deployments.config().put("http", new JsonObject().put("port", 0));
+    JsonObject second = Deployments.config().put("http", new JsonObject().put("port", 0));
+    BreakerVerticle firstVerticle = deploy(vertx, first, registry);
+    BreakerVerticle secondVerticle = deploy(vertx, second, registry);
+
+    // When a breaker of the first opens, and then the first is undeployed
+    Bus firstBus = Deployments.bus(vertx, first);
+    firstBus.record("payments", "failure");
+    firstBus.record("payments", "failure");
+    Scrape before = Scrape.parse(get(secondVerticle.httpPort(), "/metrics").body());
+    await(vertx.undeploy(firstVerticle.deploymentID()));
+    Deployments.bus(vertx, second).acquire("search");
+    Scrape after = Scrape.parse(get(secondVerticle.httpPort(), "/metrics").body());
+
+    // Then each verticle's meters counted its own breakers, and the second's outlive the first
+    assertThat(before.value("tripstate_transitions_total", "address", first.getString("address"), "from", "closed",
+        "to", "open")).isEqualTo(1.0);
+    assertThat(before.value("tripstate_transitions_total", "address", second.getString("address"), "from",
+        "closed", "to", "open")).isZero();
+    assertThat(before.value("tripstate_breakers", "address", first.getString("address"))).isEqualTo(1.0);
+    assertThat(after.value("tripstate_breakers", "address", second.getString("address"))).isEqualTo(1.0);
+  }
+
+  @Test
   void anApplicationsOwnRegistryGetsTripstatesMetersUntilTheVerticleStops(Vertx vertx) throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     JsonObject config = Deployments.config().put("http", new JsonObject().put("port", 0));
@@ -111,7 +138,7 @@ class MetricsRoutesIntegrationTest {
     bus.record("payments", "failure");
     bus.record("payments", "failure");
 
-    double opened = registry.get("tripstate.transitions").tag("from", "closed").tag("to", "open").counter().count();
+    double opened = registry.get("tripstate.transitions").tag("address", config.getString("address")).tag("from", "closed").tag("to", "open").counter().count();
     Scrape scrape = Scrape.parse(get(verticle.httpPort(), "/metrics").body());
 
     assertThat(opened).isEqualTo(1.0);

@@ -28,11 +28,12 @@ class BreakerMetricsTest {
   private final AtomicReference<JsonObject> status = new AtomicReference<>(new JsonObject());
 
   private BreakerMetrics metrics(Vertx vertx) {
-    return new BreakerMetrics(vertx, vertx.getOrCreateContext(), scheduler, registry, null, status::get);
+    return new BreakerMetrics(vertx, vertx.getOrCreateContext(), scheduler, registry, "figures", null,
+        status::get);
   }
 
   private double gauge(String name) {
-    return registry.get(name).gauge().value();
+    return registry.get(name).tag("address", "figures").gauge().value();
   }
 
   private double writes(String result) {
@@ -47,7 +48,7 @@ class BreakerMetricsTest {
     BreakerMetrics metrics = metrics(vertx);
 
     // When the metrics are published
-    metrics.publish("figures");
+    metrics.publish();
 
     // Then the meters show them, the duration in seconds
     assertThat(writes("written")).isEqualTo(30);
@@ -66,7 +67,7 @@ class BreakerMetricsTest {
     assertThat(writes("written")).isZero();
     assertThat(gauge("tripstate.redis.connected")).isZero();
     assertThat(gauge("tripstate.restored.breakers")).isZero();
-    metrics.close("figures");
+    metrics.close();
   }
 
   @Test
@@ -87,6 +88,6 @@ class BreakerMetricsTest {
         .isEqualTo(1.0);
     assertThat(scrape.value("resilience4j_circuitbreaker_calls_seconds_sum", "kind", "failed", "name",
         "payments")).isEqualTo(0.02);
-    metrics.close("late");
+    metrics.close();
   }
 }
