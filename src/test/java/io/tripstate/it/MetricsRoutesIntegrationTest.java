@@ -138,7 +138,8 @@ class MetricsRoutesIntegrationTest {
     bus.record("payments", "failure");
     bus.record("payments", "failure");
 
-    double opened = registry.get("tripstate.transitions").tag("address", config.getString("address")).tag("from", "closed").tag("to", "open").counter().count();
+    double opened = registry.get("tripstate.transitions").tag("address", config.getString("address"))
+        .tag("from", "closed").tag("to", "open").counter().count();
     Scrape scrape = Scrape.parse(get(verticle.httpPort(), "/metrics").body());
 
     assertThat(opened).isEqualTo(1.0);
