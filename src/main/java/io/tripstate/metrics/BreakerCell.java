@@ -24,7 +24,10 @@ final class BreakerCell {
   private static final VarHandle DOUBLES = MethodHandles.arrayElementVarHandle(double[].class);
 
   /** The window's figures at the owner's last refresh. */
-  record Status(BreakerState state, float failureRate, float slowCallRate, WindowCounts counts) {}
+  record Status(BreakerState state, float failureRate, float slowCallRate, WindowCounts counts) {
+    /** Closed with nothing in its window: most breakers, most of the time, share this one. */
+    static final Status IDLE = new Status(BreakerState.CLOSED, -1, -1, new WindowCounts(0, 0, 0, 0));
+  }
 
   private final String name;
   /** {@code name="..."}, escaped once, as every series of this breaker carries it. */
@@ -70,7 +73,7 @@ final class BreakerCell {
 
   /** Owner only. */
   void publish(Status next) {
-    status = next;
+    status = next.equals(Status.IDLE) ? Status.IDLE : next;
   }
 
   /** Owner only: where clients count the fast-path decisions of this breaker, once the view has it. */
