@@ -93,10 +93,15 @@ public final class BreakerClient {
       return null;
     }
     if (entry.state() == BreakerState.CLOSED) {
+      entry.decisions().permitted(1);
       return new AcquireResult(name, true, "closed", Breaker.UNTRACKED_PERMIT_TEXT, 0);
     }
     long wait = local.rejectingForMs(entry);
-    return wait > 0 ? new AcquireResult(name, false, "open", null, wait) : null;
+    if (wait <= 0) {
+      return null;
+    }
+    entry.decisions().notPermitted();
+    return new AcquireResult(name, false, "open", null, wait);
   }
 
   private LocalView view() {
@@ -210,10 +215,11 @@ public final class BreakerClient {
     LocalView.Entry entry = local == null ? null : local.get(name);
     if (entry != null) {
       if (entry.state() == BreakerState.CLOSED && local.outcomes().hasRoom()) {
-        return runLocally(local.outcomes(), name, entry.slowCallMs(), call);
+        return runLocally(local.outcomes(), name, entry, call); // counted as permitted when its outcome is drained
       }
       long wait = local.rejectingForMs(entry);
       if (wait > 0) {
+        entry.decisions().notPermitted();
         return Future.failedFuture(new CallNotPermittedException(name, "open", wait));
       }
     }
@@ -233,15 +239,17 @@ public final class BreakerClient {
    * whether a call was slow matters, so a call under {@code slowCallMs} is recorded without a duration: the
    * outcome queue then counts a run of them in one slot.
    */
-  private <T> Future<T> runLocally(OutcomeQueue outcomes, String name, long slowCallMs, Supplier<Future<T>> call) {
+  private <T> Future<T> runLocally(OutcomeQueue outcomes, String name, LocalView.Entry entry,
+      Supplier<Future<T>> call) {
+    long slowCallMs = entry.slowCallMs();
     long started = slowCallMs > 0 ? System.nanoTime() : 0;
     Future<T> result = invoke(call);
     if (result.isComplete()) {
-      recordLocally(outcomes, name, result.succeeded(), slowDurationMs(started, slowCallMs));
+      recordLocally(outcomes, name, entry, result.succeeded(), slowDurationMs(started, slowCallMs));
       return result;
     }
     return result.onComplete(outcome ->
-        recordLocally(outcomes, name, outcome.succeeded(), slowDurationMs(started, slowCallMs)));
+        recordLocally(outcomes, name, entry, outcome.succeeded(), slowDurationMs(started, slowCallMs)));
   }
 
   /** The call's duration when it was slow; 0 when it was not, or when durations do not matter. */
@@ -253,9 +261,12 @@ public final class BreakerClient {
     return durationMs >= slowCallMs ? durationMs : 0;
   }
 
-  private void recordLocally(OutcomeQueue outcomes, String name, boolean succeeded, long durationMs) {
+  private void recordLocally(OutcomeQueue outcomes, String name, LocalView.Entry entry, boolean succeeded,
+      long durationMs) {
     if (!outcomes.offer(name, succeeded ? Outcome.SUCCESS : Outcome.FAILURE, durationMs)) {
-      recordOverBus(name, succeeded, Breaker.UNTRACKED_PERMIT_TEXT, durationMs); // filled up meanwhile: never drop an outcome
+      // Filled up meanwhile: never drop an outcome. The owner cannot tell this one from the fast path's.
+      entry.decisions().permitted(1);
+      recordOverBus(name, succeeded, Breaker.UNTRACKED_PERMIT_TEXT, durationMs);
     }
   }
 

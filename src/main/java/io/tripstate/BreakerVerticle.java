@@ -1,5 +1,7 @@
 package io.tripstate;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.ClusterConfig;
@@ -12,7 +14,10 @@ import io.tripstate.fastpath.OutcomeQueue;
 import io.tripstate.http.AdminRoutes;
 import io.tripstate.http.Dashboard;
 import io.tripstate.http.EventStream;
+import io.tripstate.http.MetricsRoutes;
 import io.tripstate.http.StatusRoutes;
+import io.tripstate.metrics.BreakerMetrics;
+import io.tripstate.metrics.MeterRegistries;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
 import io.tripstate.store.SnapshotCodec;
@@ -24,6 +29,7 @@ import io.vertx.ext.web.Router;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -38,12 +44,18 @@ import java.util.List;
  * <p>Wiring only: config, then the store, then the {@link BreakerEngine} with its listeners, then the event-bus
  * API, then HTTP; {@link #start()} restores, then serves. All breaker state is confined to this verticle's event
  * loop: the consumer, the engine's timers and Redis callbacks run there, so the hot path takes no locks.
+ *
+ * <p>Metrics ({@code metrics.enabled}, on by default) go to the Micrometer registry given to
+ * {@link #BreakerVerticle(Clock, MeterRegistry)}; else to the one Vert.x reports its own metrics to, when the
+ * Vert.x instance runs with {@code MicrometerMetricsOptions}; else to a Prometheus registry of the verticle's
+ * own. {@code GET /metrics} on the HTTP server, or {@code MetricsRoutes} on any router, serves them.
  */
 public class BreakerVerticle extends VerticleBase {
   private static final Logger LOG = System.getLogger(BreakerVerticle.class.getName());
   private static final String OWNERS_MAP = "io.tripstate.owners";
 
   private final Clock clock;
+  private final MeterRegistry meterRegistry;
   private TripstateConfig config;
   private BreakerEngine engine;
   private Persistence persistence;
@@ -52,6 +64,8 @@ public class BreakerVerticle extends VerticleBase {
   private OutcomeQueue outcomes;
   private HttpServer httpServer;
   private EventStream events;
+  private BreakerMetrics metrics;
+  private MeterRegistry ownRegistry;
   private boolean owner;
   private ClusterOwnership clusterOwnership;
 
@@ -62,7 +76,20 @@ public class BreakerVerticle extends VerticleBase {
 
   /** The verticle on a given clock (tests, simulations). */
   public BreakerVerticle(Clock clock) {
+    this(clock, null);
+  }
+
+  /**
+   * The verticle on a given clock, whose metrics go to the application's own Micrometer registry: a
+   * {@code PrometheusMeterRegistry} (or a composite holding one) to have its Prometheus text in
+   * {@code GET /metrics} too. Any other registry gets tripstate's own meters (transitions, snapshot writes,
+   * Redis); the per-breaker series are Prometheus text served by {@code GET /metrics} only.
+   *
+   * @param meterRegistry {@code null} for the default choice (see the class comment)
+   */
+  public BreakerVerticle(Clock clock, MeterRegistry meterRegistry) {
     this.clock = clock;
+    this.meterRegistry = meterRegistry;
   }
 
   @Override
@@ -78,9 +105,15 @@ public class BreakerVerticle extends VerticleBase {
     SnapshotCodec.warmUp();
     persistence = createPersistence();
     view = new LocalView(clock);
+    metrics = config.metrics().enabled() ? createMetrics() : null;
     // Listeners in order: the fast-path view is current before anyone hears of a transition.
+    List<BreakerRegistry.Listener> listeners = new ArrayList<>(List.of(view,
+        new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
+    if (metrics != null) {
+      listeners.add(metrics);
+    }
     engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
-        List.of(view, new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
+        listeners);
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
         persistence.enabled() && config.persistence().ackAfterWrite(), config.maxRequestBytes());
     return claimClusterOwnership()
@@ -121,6 +154,12 @@ public class BreakerVerticle extends VerticleBase {
           return persistence == null ? Future.succeededFuture() : persistence.stop();
         })
         .eventually(() -> {
+          if (metrics != null) {
+            metrics.close();
+          }
+          if (ownRegistry != null) {
+            ownRegistry.close();
+          }
           releaseOwnership();
           // Last: a successor may take over only once everything accepted here is in Redis.
           return clusterOwnership == null ? Future.succeededFuture() : clusterOwnership.release();
@@ -131,9 +170,12 @@ public class BreakerVerticle extends VerticleBase {
   private Future<Void> serveEventBus() {
     return api.listen(config.cluster().scope() == ClusterConfig.Scope.CLUSTER).onSuccess(v -> {
       if (config.fastPath().enabled()) {
-        outcomes = OutcomeQueue.intoEngine(task -> context.runOnContext(none -> task.run()),
-            config.fastPath().queueCapacity(), engine);
+        outcomes = new OutcomeQueue(task -> context.runOnContext(none -> task.run()), engine.scheduler(),
+            config.fastPath().queueCapacity(), view.countingPermitted(OutcomeQueue.engineSink(engine)));
         view.publish(vertx, config.address(), outcomes);
+      }
+      if (metrics != null) {
+        metrics.publish();
       }
     });
   }
@@ -141,6 +183,13 @@ public class BreakerVerticle extends VerticleBase {
   /** The port the HTTP status routes listen on, or -1 when HTTP is off or not started yet. */
   public int httpPort() {
     return httpServer == null ? -1 : httpServer.actualPort();
+  }
+
+  private BreakerMetrics createMetrics() {
+    MeterRegistries.Choice choice = MeterRegistries.choose(vertx, meterRegistry, config.metrics().registryName());
+    ownRegistry = choice.own() ? choice.registry() : null;
+    return new BreakerMetrics(vertx, context, new VertxScheduler(vertx, clock), choice.registry(),
+        config.address(), view, persistence::status);
   }
 
   private Persistence createPersistence() {
@@ -157,6 +206,9 @@ public class BreakerVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     Router router = StatusRoutes.router(vertx, config.address());
+    if (metrics != null) {
+      router.get("/metrics").handler(MetricsRoutes.handler(vertx, config.address()));
+    }
     // Without a token the admin paths are not routed at all: they answer like any unknown route.
     if (http.adminToken() != null) {
       AdminRoutes.mount(router, vertx, config.address(), http.adminToken(), http.maxBodyBytes());

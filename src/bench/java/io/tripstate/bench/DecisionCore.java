@@ -65,6 +65,7 @@ public final class DecisionCore {
         {"resilience4jOpenReject2Threads", "reject"},
         {"tripstateFastPathAcquire", "pair"}, {"tripstateFastPathExecute", "pair"},
         {"tripstateFastPathExecuteTimed", "pair"}, {"tripstateFastPathExecute2Threads", "pair"},
+        {"tripstateFastPathExecuteMetricsOff", "pair"}, {"tripstateFastPathExecuteOpen", "reject"},
         {"onLoopBaseline", "loopPair"}, {"onLoopDirectCall", "loopPair"}, {"onLoopResilience4jPair", "loopPair"}, {"onLoopTripstatePair", "loopPair"},
         {"onLoopTripstateExecute", "loopPair"}, {"onLoopVertxExecute", "loopPair"},
         {"onLoopVertxExecuteNoTimeout", "loopPair"}, {"twoLoopsResilience4jPair", "loopPair"},

@@ -78,20 +78,38 @@ public class DecisionCoreBenchmark {
     public void setUp() {
       vertx = Vertx.vertx();
       // "timed": a count window, whose slow-call rate needs each call's duration (two clock reads per call).
+      // "open": opened for the whole run, for the fast path's rejections.
       JsonObject config = new JsonObject().put("address", "bench.fast")
           .put("persistence", new JsonObject().put("enabled", false))
+          .put("metrics", new JsonObject().put("enabled", metricsEnabled()))
           .put("breakers", new JsonObject().put("timed", new JsonObject()
-              .put("window", new JsonObject().put("type", "count").put("size", 100).put("minimumCalls", 100))));
+              .put("window", new JsonObject().put("type", "count").put("size", 100).put("minimumCalls", 100)))
+              .put("open", new JsonObject().put("failureThreshold", 1).put("resetTimeoutMs", LONG_OPEN_MS)));
       vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)).await();
       client = BreakerClient.create(vertx, "bench.fast");
       // The first acquire creates the breaker through the verticle; from then on the view answers.
       client.acquire("fast").await();
       client.acquire("timed").await();
+      client.record("open", Outcome.FAILURE, null, null).await();
+    }
+
+    /** Metrics are on by default (the verticle counts every call; the fast path's decisions are counted too). */
+    boolean metricsEnabled() {
+      return true;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
       vertx.close().await();
+    }
+  }
+
+  /** The same verticle with {@code metrics.enabled: false}: what metrics cost the fast path, by difference. */
+  @State(Scope.Benchmark)
+  public static class FastPathMetricsOff extends FastPath {
+    @Override
+    boolean metricsEnabled() {
+      return false;
     }
   }
 
@@ -103,6 +121,18 @@ public class DecisionCoreBenchmark {
   @Benchmark
   public Object tripstateFastPathExecute(FastPath s) {
     return result(s.client.execute("fast", s.completed));
+  }
+
+  /** {@link #tripstateFastPathExecute} with metrics off (compare the two to see what metrics cost). */
+  @Benchmark
+  public Object tripstateFastPathExecuteMetricsOff(FastPathMetricsOff s) {
+    return result(s.client.execute("fast", s.completed));
+  }
+
+  /** An open breaker refusing on the fast path: the call is not run; the refusal is counted (a LongAdder). */
+  @Benchmark
+  public Object tripstateFastPathExecuteOpen(FastPath s) {
+    return s.client.execute("open", s.completed).cause();
   }
 
   /** The same on a breaker with a count window: the call is timed, and each outcome takes a slot of its own. */

@@ -1,5 +1,7 @@
 package io.tripstate.app;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tripstate.BreakerVerticle;
 import io.tripstate.config.ConfigException;
 import io.tripstate.config.EnvOverrides;
@@ -9,6 +11,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -63,7 +68,10 @@ public final class Main {
     }
     // Undeploying waits for the pending snapshots, bounded by twice the command timeout.
     closeTimeoutMs = 2 * config.persistence().commandTimeoutMs() + 5_000;
-    vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(fileSystemOptions()));
+    VertxOptions options = new VertxOptions().setFileSystemOptions(fileSystemOptions());
+    vertx = config.metrics().enabled()
+        ? vertxWithMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), options)
+        : Vertx.vertx(options);
     Runtime.getRuntime().addShutdownHook(new Thread(Main::stopAll, "tripstate-shutdown"));
     String redis = prepareRedis(config, leftBehindRedis());
     BreakerVerticle verticle = new BreakerVerticle();
@@ -79,9 +87,21 @@ public final class Main {
     System.out.println("tripstate is running\n"
         + "  event bus: address '" + config.address() + "', transitions on '" + config.transitionsAddress() + "'\n"
         + "  HTTP:      " + (httpPort < 0 ? "off" : "http://" + config.http().host() + ":" + httpPort
-            + "/breakers  (and /health)") + "\n"
+            + "/breakers  (and /health" + (config.metrics().enabled() ? ", /metrics" : "") + ")") + "\n"
         + "  Redis:     " + redis + "\n"
         + "Stop with Ctrl-C.");
+  }
+
+  /**
+   * A Vert.x instance that reports its own metrics (event bus, HTTP server, pools) to a Prometheus registry;
+   * the verticle then puts its breakers' metrics in the same registry, so one {@code GET /metrics} has both.
+   */
+  public static Vertx vertxWithMetrics(PrometheusMeterRegistry registry, VertxOptions options) {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setEnabled(true);
+    return Vertx.builder().with(options.setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry)).build();
   }
 
   /**

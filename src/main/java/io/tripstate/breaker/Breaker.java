@@ -231,6 +231,35 @@ public final class Breaker {
     return state == OPEN ? openedAtMs + openTimeoutMs : 0;
   }
 
+  /**
+   * The failure rate of the calls in the window, percent (as Resilience4j reports it): -1 until the window holds
+   * {@code window.minimumCalls} calls. A {@code consecutive} window counts a run of failures, not a rate: always
+   * -1 there ({@code failure_count} shows the run). The window outlives open and half-open, so the rate that
+   * opened a breaker stays visible; a close, reset or disable empties it.
+   */
+  public float failureRate(long nowMs) {
+    return window == null ? -1 : rate(window.failures(nowMs), nowMs);
+  }
+
+  /** The slow-call rate of the calls in the window, percent; -1 as for {@link #failureRate(long)}. */
+  public float slowCallRate(long nowMs) {
+    return window == null ? -1 : rate(window.slowCalls(nowMs), nowMs);
+  }
+
+  private float rate(int part, long nowMs) {
+    int calls = window.calls(nowMs);
+    return calls == 0 || calls < settings.window().minimumCalls() ? -1 : part * 100f / calls;
+  }
+
+  /** What the window holds now, for metrics; a {@code consecutive} window holds its run of failures. */
+  public WindowCounts windowCounts(long nowMs) {
+    if (window == null) {
+      return new WindowCounts(failureCount, failureCount, 0, 0);
+    }
+    return new WindowCounts(window.calls(nowMs), window.failures(nowMs), window.slowCalls(nowMs),
+        window.slowFailures(nowMs));
+  }
+
   /** Moves this breaker's versions above {@code base}, so that its local changes win over a stored copy. */
   public void rebaseVersion(long base) {
     version = base + Math.max(1, version);

@@ -12,6 +12,7 @@ final class CountWindow implements OutcomeWindow {
   private int filled;
   private int failures;
   private int slowCalls;
+  private int slowFailures;
 
   CountWindow(int size) {
     ring = new byte[size];
@@ -23,6 +24,7 @@ final class CountWindow implements OutcomeWindow {
       byte evicted = ring[next];
       failures -= evicted & FAILURE;
       slowCalls -= (evicted & SLOW) >> 1;
+      slowFailures -= evicted == (FAILURE | SLOW) ? 1 : 0;
     } else {
       filled++;
     }
@@ -30,6 +32,7 @@ final class CountWindow implements OutcomeWindow {
     ring[next] = flags;
     failures += flags & FAILURE;
     slowCalls += (flags & SLOW) >> 1;
+    slowFailures += flags == (FAILURE | SLOW) ? 1 : 0;
     next = (next + 1) % ring.length;
   }
 
@@ -49,11 +52,17 @@ final class CountWindow implements OutcomeWindow {
   }
 
   @Override
+  public int slowFailures(long nowMs) {
+    return slowFailures;
+  }
+
+  @Override
   public void clear() {
     next = 0;
     filled = 0;
     failures = 0;
     slowCalls = 0;
+    slowFailures = 0;
   }
 
   @Override

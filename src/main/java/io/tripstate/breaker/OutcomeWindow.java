@@ -23,6 +23,9 @@ interface OutcomeWindow {
 
   int slowCalls(long nowMs);
 
+  /** Slow calls that also failed (a part of {@link #slowCalls}), for metrics. */
+  int slowFailures(long nowMs);
+
   void clear();
 
   WindowState state();

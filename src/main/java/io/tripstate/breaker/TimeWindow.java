@@ -6,6 +6,8 @@ import java.util.List;
 /**
  * The calls of the last {@code size} seconds, in one bucket per second with running totals. Moving time
  * forward clears the buckets it passes: at most {@code size} of them, and each only once per second.
+ *
+ * <p>Slow failures (for metrics) are not persisted: the seconds of a restored window count none of them.
  */
 final class TimeWindow implements OutcomeWindow {
   private final int size;
@@ -13,10 +15,12 @@ final class TimeWindow implements OutcomeWindow {
   private final int[] calls;
   private final int[] failures;
   private final int[] slowCalls;
+  private final int[] slowFailures;
   private long current = Long.MIN_VALUE;
   private int totalCalls;
   private int totalFailures;
   private int totalSlow;
+  private int totalSlowFailures;
 
   TimeWindow(int size) {
     this.size = size;
@@ -24,6 +28,7 @@ final class TimeWindow implements OutcomeWindow {
     calls = new int[size];
     failures = new int[size];
     slowCalls = new int[size];
+    slowFailures = new int[size];
     java.util.Arrays.fill(second, Long.MIN_VALUE);
   }
 
@@ -41,6 +46,10 @@ final class TimeWindow implements OutcomeWindow {
     if (slow) {
       slowCalls[index]++;
       totalSlow++;
+    }
+    if (slow && failure) {
+      slowFailures[index]++;
+      totalSlowFailures++;
     }
   }
 
@@ -60,6 +69,12 @@ final class TimeWindow implements OutcomeWindow {
   public int slowCalls(long nowMs) {
     advance(Math.floorDiv(nowMs, 1000L));
     return totalSlow;
+  }
+
+  @Override
+  public int slowFailures(long nowMs) {
+    advance(Math.floorDiv(nowMs, 1000L));
+    return totalSlowFailures;
   }
 
   @Override
@@ -129,9 +144,11 @@ final class TimeWindow implements OutcomeWindow {
     totalCalls -= calls[i];
     totalFailures -= failures[i];
     totalSlow -= slowCalls[i];
+    totalSlowFailures -= slowFailures[i];
     calls[i] = 0;
     failures[i] = 0;
     slowCalls[i] = 0;
+    slowFailures[i] = 0;
     second[i] = Long.MIN_VALUE;
   }
 

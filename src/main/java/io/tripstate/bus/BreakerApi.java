@@ -250,9 +250,15 @@ public final class BreakerApi {
     return new JsonObject().put("breakers", list).put("persistence", persistence.status());
   }
 
-  /** A snapshot with live fields: {@code retry_after_ms} while open or forced open. */
+  /**
+   * A snapshot with live fields (not persisted): {@code failure_rate} and {@code slow_call_rate} (percent, -1
+   * until the window holds {@code minimumCalls}, always -1 for a consecutive window), and {@code retry_after_ms}
+   * while open or forced open.
+   */
   private static JsonObject snapshot(Breaker breaker, long now) {
-    JsonObject json = SnapshotCodec.toJson(breaker.snapshot());
+    JsonObject json = SnapshotCodec.toJson(breaker.snapshot())
+        .put("failure_rate", breaker.failureRate(now))
+        .put("slow_call_rate", breaker.slowCallRate(now));
     if (breaker.state() == BreakerState.OPEN || breaker.state() == BreakerState.FORCED_OPEN) {
       json.put("retry_after_ms", breaker.retryAfterMs(now));
     }

@@ -44,7 +44,7 @@ public final class TripstateConfig {
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "fastPath", "cluster", "defaults", "breakers");
+          "fastPath", "cluster", "metrics", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -58,6 +58,7 @@ public final class TripstateConfig {
   private final HttpConfig http;
   private final FastPathConfig fastPath;
   private final ClusterConfig cluster;
+  private final MetricsConfig metrics;
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -74,6 +75,7 @@ public final class TripstateConfig {
     http = HttpConfig.from(root.section("http"));
     fastPath = FastPathConfig.from(root.section("fastPath"));
     cluster = ClusterConfig.from(root.section("cluster"));
+    metrics = MetricsConfig.from(root.section("metrics"));
     ConfigReader defaultsSection = root.section("defaults");
     defaults = BreakerSettingsReader.read(defaultsSection);
     perBreaker = new HashMap<>();
@@ -100,6 +102,7 @@ public final class TripstateConfig {
     root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes", "eventsKeepAliveMs"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
     root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs"), report);
+    root.section("metrics").unknownKeys(Set.of("enabled", "registryName"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -155,6 +158,10 @@ public final class TripstateConfig {
 
   public ClusterConfig cluster() {
     return cluster;
+  }
+
+  public MetricsConfig metrics() {
+    return metrics;
   }
 
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */

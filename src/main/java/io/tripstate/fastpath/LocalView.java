@@ -9,6 +9,7 @@ import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A read-only view of the breakers that the verticle publishes to {@code BreakerClient}s in the same Vert.x
@@ -24,9 +25,36 @@ public final class LocalView implements Shareable, BreakerRegistry.Listener {
 
   /**
    * What a client needs to decide alone: the state, while open until when, and from what duration a call is
-   * slow, 0 when the breaker's policy ignores durations (then the client need not read a clock around the call).
+   * slow, 0 when the breaker's policy ignores durations (then the client need not read a clock around the call);
+   * and where to count the decisions made from it (one counter object per name, kept across entries).
    */
-  public record Entry(BreakerState state, long openUntilMs, long slowCallMs) {}
+  public record Entry(BreakerState state, long openUntilMs, long slowCallMs, Decisions decisions) {}
+
+  /**
+   * The decisions made on the fast path for one breaker, for metrics: striped counters ({@link LongAdder}) that
+   * any thread adds to and a scrape reads. A fast-path {@code execute} is counted as permitted when the owner
+   * takes its outcome from the queue (so the call's own thread pays nothing for it).
+   */
+  public static final class Decisions {
+    private final LongAdder permitted = new LongAdder();
+    private final LongAdder notPermitted = new LongAdder();
+
+    public void permitted(long count) {
+      permitted.add(count);
+    }
+
+    public void notPermitted() {
+      notPermitted.increment();
+    }
+
+    public long permittedCount() {
+      return permitted.sum();
+    }
+
+    public long notPermittedCount() {
+      return notPermitted.sum();
+    }
+  }
 
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final Clock clock;
@@ -107,8 +135,29 @@ public final class LocalView implements Shareable, BreakerRegistry.Listener {
     Entry current = entries.get(breaker.name());
     long openUntil = breaker.openUntilMs();
     if (current == null || current.state() != state || current.openUntilMs() != openUntil) {
-      entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().slowCallThresholdMs()));
+      Decisions decisions = current == null ? new Decisions() : current.decisions();
+      entries.put(breaker.name(), new Entry(state, openUntil, breaker.settings().slowCallThresholdMs(), decisions));
     }
+  }
+
+  /** The fast-path decisions of a name, or {@code null} before the owner reflected it; safe from any thread. */
+  public Decisions decisions(String name) {
+    Entry entry = entries.get(name);
+    return entry == null ? null : entry.decisions();
+  }
+
+  /**
+   * Owner only: a sink that counts every outcome taken from the queue as a permitted fast-path decision (its call
+   * was permitted from this view) and passes it on.
+   */
+  public OutcomeQueue.Sink countingPermitted(OutcomeQueue.Sink next) {
+    return (name, outcome, durationMs, count, nowMs) -> {
+      Entry entry = entries.get(name);
+      if (entry != null) {
+        entry.decisions().permitted(count);
+      }
+      next.record(name, outcome, durationMs, count, nowMs);
+    };
   }
 
   @Override

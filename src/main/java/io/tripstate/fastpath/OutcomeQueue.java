@@ -106,14 +106,19 @@ public final class OutcomeQueue {
    * refused by the breaker, as a late plain {@code record} would be, and logged at DEBUG.
    */
   public static OutcomeQueue intoEngine(Executor owner, int capacity, BreakerEngine engine) {
-    return new OutcomeQueue(owner, engine.scheduler(), capacity, (name, outcome, durationMs, count, nowMs) -> {
+    return new OutcomeQueue(owner, engine.scheduler(), capacity, engineSink(engine));
+  }
+
+  /** The sink of {@link #intoEngine}, for a queue that passes its outcomes through another sink first. */
+  public static Sink engineSink(BreakerEngine engine) {
+    return (name, outcome, durationMs, count, nowMs) -> {
       try {
         // Under a millisecond no call is slow (slowCallDurationMs >= 1): no boxed duration needed.
         engine.recordRun(name, outcome, UNTRACKED, durationMs == 0 ? null : (double) durationMs, count, nowMs);
       } catch (PermitRejectedException | BreakerRegistry.LimitExceededException e) {
         LOG.log(Level.DEBUG, "A fast-path outcome was refused: {0}", e.getMessage());
       }
-    });
+    };
   }
 
   public int capacity() {

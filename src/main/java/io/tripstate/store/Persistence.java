@@ -177,7 +177,8 @@ public final class Persistence implements BreakerRegistry.Listener {
         .put("last_error", queue.lastError())
         .put("restored", restored)
         .put("skipped_snapshots", skipped)
-        .put("stale_writes", queue.staleWrites());
+        .put("stale_writes", queue.staleWrites())
+        .put("written_writes", queue.writtenWrites());
   }
 
   /** {@code UP}, {@code DOWN} or {@code DISABLED}. */

@@ -53,6 +53,7 @@ public final class WriteQueue {
   private long retryTimer = -1;
   private long failedWrites;
   private long staleWrites;
+  private long writtenWrites;
   private String lastError;
 
   /**
@@ -165,6 +166,11 @@ public final class WriteQueue {
     return staleWrites;
   }
 
+  /** Snapshots Redis accepted (not refused as stale), for metrics. */
+  public long writtenWrites() {
+    return writtenWrites;
+  }
+
   public String lastError() {
     return lastError;
   }
@@ -214,7 +220,9 @@ public final class WriteQueue {
     String name = snapshot.name();
     inFlight.remove(name);
     if (result.succeeded()) {
-      if (result.result() == SnapshotStore.WriteResult.STALE) {
+      if (result.result() != SnapshotStore.WriteResult.STALE) {
+        writtenWrites++;
+      } else {
         staleWrites++;
         LOG.log(Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds a newer snapshot than version {2}; "
             + "not overwritten", name, keyOf.apply(name), snapshot.version());

@@ -52,6 +52,7 @@ class TripstateConfigTest {
     assertThat(config.http().host()).isEqualTo("127.0.0.1");
     assertThat(config.http().port()).as("no HTTP unless a port is configured").isNull();
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(true, 16_384));
+    assertThat(config.metrics()).isEqualTo(new MetricsConfig(true, "default"));
     assertThat(config.settingsFor("any-breaker")).isEqualTo(breaker(5, 30_000, 1));
     assertThat(config.redisOptions().getEndpoints()).containsExactly(TripstateConfig.DEFAULT_REDIS_URL);
   }
@@ -74,6 +75,7 @@ class TripstateConfigTest {
     assertThat(json.getJsonObject("redis").fieldNames()).contains("connectionString");
     assertThat(json.getJsonObject("http").fieldNames()).contains("host", "port");
     assertThat(json.getJsonObject("fastPath").fieldNames()).contains("enabled", "queueCapacity");
+    assertThat(json.getJsonObject("metrics").fieldNames()).contains("enabled", "registryName");
     assertThat(json.getJsonObject("defaults").fieldNames())
         .contains("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
     assertThat(unknown).isEmpty();
@@ -85,6 +87,7 @@ class TripstateConfigTest {
     assertThat(config.http().host()).isEqualTo(defaults.http().host());
     assertThat(config.http().eventsKeepAliveMs()).isEqualTo(defaults.http().eventsKeepAliveMs());
     assertThat(config.fastPath()).isEqualTo(defaults.fastPath());
+    assertThat(config.metrics()).isEqualTo(defaults.metrics());
     assertThat(config.settingsFor("any")).isEqualTo(defaults.settingsFor("any"));
   }
 
@@ -110,6 +113,7 @@ class TripstateConfigTest {
                          "commandTimeoutMs": 250, "restoreTimeoutMs": 900, "counterFlushMs": 200},
          "http": {"host": "0.0.0.0", "port": 0},
          "fastPath": {"enabled": false, "queueCapacity": 64},
+         "metrics": {"enabled": false, "registryName": "app"},
          "defaults": {"failureThreshold": 3, "resetTimeoutMs": 5000, "halfOpenMaxCalls": 2}}
         """);
 
@@ -126,6 +130,7 @@ class TripstateConfigTest {
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
     assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(false, 64));
+    assertThat(config.metrics()).isEqualTo(new MetricsConfig(false, "app"));
     assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
   }
 
@@ -189,6 +194,9 @@ class TripstateConfigTest {
       {"fastPath": {"enabled": 1}}                                  | fastPath.enabled                 | 1
       {"fastPath": {"queueCapacity": 0}}                            | fastPath.queueCapacity           | 0
       {"fastPath": {"queueCapacity": 8388608}}                      | fastPath.queueCapacity           | 8388608
+      {"metrics": {"enabled": "yes"}}                               | metrics.enabled                  | yes
+      {"metrics": {"registryName": ""}}                             | metrics.registryName             | ""
+      {"metrics": true}                                             | metrics                          | true
       {"redis": {"connectionString": "http://x"}}                   | redis.connectionString           | http://x
       {"redis": {"connectionString": "redis://"}}                   | redis.connectionString           | redis://
       {"redis": {"connectionString": "redis://bad host:6379"}}      | redis.connectionString           | redis://bad host:6379
@@ -329,6 +337,7 @@ class TripstateConfigTest {
         {"adress": "x",
          "persistence": {"comandTimeoutMs": 5, "enabled": true},
          "http": {"prot": 8080},
+         "metrics": {"enable": false},
          "defaults": {"failureTreshold": 3},
          "breakers": {"payments": {"resetTimeout": 100, "halfOpenMaxCalls": 2}},
          "redis": {"conectionString": "redis://cache:6379"}}
@@ -340,6 +349,7 @@ class TripstateConfigTest {
 
     // Then each typo is reported with its full dotted path, and nothing else
     assertThat(reported).containsExactlyInAnyOrder("adress", "persistence.comandTimeoutMs", "http.prot",
+        "metrics.enable",
         "defaults.failureTreshold", "breakers.payments.resetTimeout", "redis.conectionString");
   }
 
@@ -355,6 +365,7 @@ class TripstateConfigTest {
                          "counterFlushMs": 1000},
          "http": {"host": "127.0.0.1", "port": 8081},
          "fastPath": {"enabled": true, "queueCapacity": 16384},
+         "metrics": {"enabled": true, "registryName": "default"},
          "defaults": {"failureThreshold": 5, "resetTimeoutMs": 30000, "halfOpenMaxCalls": 1},
          "breakers": {"payments": {"failureThreshold": 3}}}
         """);

@@ -131,13 +131,15 @@ final class FaultDeployment implements AutoCloseable {
     return bus.statusAll().getJsonObject("persistence");
   }
 
-  /** The status of every breaker, by name, as replied (without the live field {@code retry_after_ms}). */
+  /** The status of every breaker, by name, as replied (without the live fields, which Redis does not hold). */
   Map<String, JsonObject> snapshots() {
     Map<String, JsonObject> byName = new LinkedHashMap<>();
     JsonArray breakers = bus.statusAll().getJsonArray("breakers");
     for (int i = 0; i < breakers.size(); i++) {
       JsonObject snapshot = breakers.getJsonObject(i).copy();
       snapshot.remove("retry_after_ms");
+      snapshot.remove("failure_rate");
+      snapshot.remove("slow_call_rate");
       byName.put(snapshot.getString("name"), snapshot);
     }
     return byName;

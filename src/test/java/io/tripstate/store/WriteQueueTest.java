@@ -324,7 +324,29 @@ class WriteQueueTest {
       eventually(vertx, testContext, "stale answer", () -> queue.staleWrites() == 1, () -> {
         assertThat(store.get("payments").version()).isEqualTo(7L);
         assertThat(queue.failedWrites()).isZero();
+        assertThat(queue.writtenWrites()).as("a refused write is not a written one").isZero();
         assertThat(queue.pendingWrites()).isZero();
+        testContext.completeNow();
+      });
+    });
+    await(testContext);
+  }
+
+  @Test
+  void countsEveryWriteTheStoreAccepted(Vertx vertx, VertxTestContext testContext) throws Exception {
+    Context ctx = vertx.getOrCreateContext();
+    ctx.runOnContext(v -> {
+      // Given a released queue
+      WriteQueue queue = queue(vertx, ctx);
+      queue.release();
+
+      // When two breakers' snapshots are written
+      queue.submit(snapshot("payments", 1));
+      queue.submit(snapshot("search", 1));
+
+      // Then both count as written
+      eventually(vertx, testContext, "two writes", () -> queue.writtenWrites() == 2, () -> {
+        assertThat(queue.staleWrites()).isZero();
         testContext.completeNow();
       });
     });
