@@ -5,6 +5,25 @@
 # When no Redis answers on a loopback URL, the app starts one itself with its data in ./data.
 set -euo pipefail
 
+# ./run.sh test [maven args]: the whole test suite (mvn -B verify), after installing with apt-get what the tests
+# need beyond Java and Maven when it is missing: Chromium and its driver (the dashboard's browser test) and the
+# Prometheus Python client (the metrics tests parse scrapes with it). Needs root or sudo for that step only.
+if [[ "${1:-}" == test ]]; then
+  cd "$(dirname "${BASH_SOURCE[0]}")"
+  shift
+  missing=()
+  [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] || missing+=(chromium chromium-driver)
+  /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
+  if (( ${#missing[@]} )); then
+    echo "installing for the tests: ${missing[*]}"
+    sudo=""
+    if [[ $(id -u) -ne 0 ]]; then sudo=sudo; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  fi
+  exec mvn -B verify "$@"
+fi
+
 # ./run.sh bench [--quick]: builds with the bench profile and runs the benchmarks of issue 5 (docs/BENCHMARKS.md),
 # each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick under 2.
 if [[ "${1:-}" == bench ]]; then
