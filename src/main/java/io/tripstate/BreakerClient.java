@@ -92,7 +92,7 @@ public final class BreakerClient {
       return null;
     }
     if (entry.state() == BreakerState.CLOSED) {
-      return new AcquireResult(name, true, "closed", Breaker.UNTRACKED_PERMIT_TEXT, 0);
+      return new AcquireResult(name, true, "closed", Breaker.UNTRACKED_PERMIT_TEXT, null);
     }
     long wait = local.rejectingForMs(entry);
     return wait > 0 ? new AcquireResult(name, false, "open", null, wait) : null;
@@ -213,7 +213,7 @@ public final class BreakerClient {
     }
     return acquireFromVerticle(name).compose(permit -> {
       if (!permit.permitted()) {
-        return Future.failedFuture(new CallNotPermittedException(name, permit.state(), permit.retryAfterMs()));
+        return Future.failedFuture(permit.rejection());
       }
       long started = System.nanoTime();
       return invoke(call).andThen(outcome ->

@@ -173,7 +173,17 @@ public final class BreakerApi {
         .put("state", decision.state().wireName());
     return decision.permitted()
         ? reply.put("permit", permitText(decision.permit()))
-        : reply.put("retry_after_ms", decision.retryAfterMs());
+        : reply.put("retry_after_ms", decision.state() == BreakerState.FORCED_OPEN
+            ? retryAfterMs(registry.get(name), now) : (Long) decision.retryAfterMs());
+  }
+
+  /**
+   * {@code retry_after_ms} of a rejecting breaker: milliseconds until a call may be permitted, 0 when the next
+   * call may be a trial, {@code null} while it is forced open without an end (only a reset ends that).
+   */
+  static Long retryAfterMs(Breaker breaker, long now) {
+    boolean untilReset = breaker.state() == BreakerState.FORCED_OPEN && breaker.snapshot().forcedUntilMs() == null;
+    return untilReset ? null : breaker.retryAfterMs(now);
   }
 
   /** Closed and disabled hand out the same permit: its text need not be made again for every acquire. */
@@ -199,11 +209,14 @@ public final class BreakerApi {
     return new JsonObject().put("breakers", list).put("persistence", persistence.status());
   }
 
-  /** A snapshot with live fields: {@code retry_after_ms} while open or forced open. */
+  /**
+   * A snapshot with live fields: {@code retry_after_ms} while open or forced open (see {@link #retryAfterMs};
+   * {@code null} while forced open without an end).
+   */
   private static JsonObject snapshot(Breaker breaker, long now) {
     JsonObject json = SnapshotCodec.toJson(breaker.snapshot());
     if (breaker.state() == BreakerState.OPEN || breaker.state() == BreakerState.FORCED_OPEN) {
-      json.put("retry_after_ms", breaker.retryAfterMs(now));
+      json.put("retry_after_ms", retryAfterMs(breaker, now));
     }
     return json;
   }

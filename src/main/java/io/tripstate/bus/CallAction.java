@@ -2,6 +2,7 @@ package io.tripstate.bus;
 
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerSettings;
+import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.PermitRejectedException;
@@ -45,8 +46,11 @@ final class CallAction {
     Long timeoutMs = Requests.positiveMillis(body, "timeout_ms");
     Decision decision = registry.acquire(name, clock.millis()); // BreakerApi re-arms deadlines after this turn
     if (!decision.permitted()) {
+      Long retryAfterMs = decision.state() == BreakerState.FORCED_OPEN
+          ? BreakerApi.retryAfterMs(registry.get(name), clock.millis()) : (Long) decision.retryAfterMs();
       message.fail(ApiError.UNAVAILABLE.code(), "CircuitBreaker '" + name + "' is " + decision.state().wireName()
-          + " and does not permit further calls; retry after " + decision.retryAfterMs() + " ms");
+          + " and does not permit further calls"
+          + (retryAfterMs == null ? " until it is reset" : "; retry after " + retryAfterMs + " ms"));
       return;
     }
     BreakerSettings settings = registry.get(name).settings();

@@ -88,6 +88,23 @@ class BreakerClientIntegrationTest {
   }
 
   @Test
+  void aBreakerForcedOpenWithoutAnEndRejectsWithNoRetryTime() {
+    // Given a breaker forced open until reset
+    await(client.forceOpen("frozen", null));
+
+    // When it is acquired and a call is executed through it
+    AcquireResult rejected = await(client.acquire("frozen"));
+
+    // Then neither gives a retry time: null, not 0 (which would mean "try now")
+    assertThat(rejected.permitted()).isFalse();
+    assertThat(rejected.retryAfterMs()).isNull();
+    assertThatThrownBy(() -> await(client.execute("frozen", () -> Future.succeededFuture("never"))))
+        .isInstanceOf(CallNotPermittedException.class)
+        .hasMessage("CircuitBreaker 'frozen' is forced_open and does not permit further calls until it is reset")
+        .satisfies(e -> assertThat(((CallNotPermittedException) e).retryAfterMs()).isNull());
+  }
+
+  @Test
   void apiFailuresArriveAsReplyExceptionsWithTheirCodes() {
     assertThatThrownBy(() -> await(client.status("unknown")))
         .isInstanceOf(ReplyException.class)

@@ -76,8 +76,10 @@ class HttpStatusIntegrationTest {
     bus.send("force_open", new JsonObject().put("name", "maintenance"));
     bus.send("disable", new JsonObject().put("name", "noisy"));
 
-    assertThat(new JsonObject(get(port, "/breakers/maintenance").body()).getString("state"))
-        .isEqualTo("forced_open");
+    JsonObject forced = new JsonObject(get(port, "/breakers/maintenance").body());
+    assertThat(forced.getString("state")).isEqualTo("forced_open");
+    assertThat(forced.containsKey("retry_after_ms")).isTrue();
+    assertThat(forced.getValue("retry_after_ms")).as("until reset").isNull();
     assertThat(new JsonObject(get(port, "/breakers/noisy").body()).getString("state")).isEqualTo("disabled");
   }
 
