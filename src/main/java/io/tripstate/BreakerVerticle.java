@@ -1,12 +1,19 @@
 package io.tripstate;
 
+import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.Transition;
 import io.tripstate.bus.BreakerApi;
 import io.tripstate.bus.LocalView;
 import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.VertxScheduler;
+import io.tripstate.history.HistoryRecorder;
+import io.tripstate.history.MemoryTransitionHistory;
+import io.tripstate.history.RedisTransitionHistory;
+import io.tripstate.history.TransitionHistory;
 import io.tripstate.http.AdminRoutes;
 import io.tripstate.http.StatusRoutes;
 import io.tripstate.store.Persistence;
@@ -41,6 +48,7 @@ public class BreakerVerticle extends VerticleBase {
   private TripstateConfig config;
   private BreakerRegistry registry;
   private Persistence persistence;
+  private HistoryRecorder history;
   private BreakerApi api;
   private LocalView view;
   private OutcomeQueue outcomes;
@@ -68,12 +76,18 @@ public class BreakerVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     SnapshotCodec.warmUp();
-    persistence = createPersistence();
+    RedisSnapshotStore store = config.persistence().enabled()
+        ? new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence()) : null;
+    persistence = createPersistence(store);
+    TransitionHistory transitions = createHistory(store);
+    history = new HistoryRecorder(transitions, new VertxScheduler(vertx, clock));
     view = new LocalView(clock);
-    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
+    TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view,
+        new Both(persistence, history));
     registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), clock.millis() << 20, events);
     api = new BreakerApi(vertx, vertx.eventBus(), config.address(), registry, persistence, clock,
         config.maxRequestBytes());
+    api.serveHistory(transitions);
     persistence.afterLateRestore(api::rearmDeadlines);
     return persistence.start(registry)
         .compose(v -> serveEventBus())
@@ -93,6 +107,9 @@ public class BreakerVerticle extends VerticleBase {
     }
     Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
     Future<Void> httpClosed = httpServer == null ? Future.succeededFuture() : httpServer.close();
+    if (history != null) {
+      history.close(); // the Redis client it shares with persistence closes below
+    }
     Future<Void> flushed = persistence == null ? Future.succeededFuture() : persistence.stop();
     return Future.join(apiClosed, httpClosed, flushed).eventually(() -> {
       releaseOwnership();
@@ -115,12 +132,48 @@ public class BreakerVerticle extends VerticleBase {
     return httpServer == null ? -1 : httpServer.actualPort();
   }
 
-  private Persistence createPersistence() {
-    if (!config.persistence().enabled()) {
+  private Persistence createPersistence(RedisSnapshotStore store) {
+    if (store == null) {
       return new Persistence(vertx, context, null, config.persistence(), "(disabled)", name -> "");
     }
-    RedisSnapshotStore store = new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence());
     return new Persistence(vertx, context, store, config.persistence(), config.redisDescription(), store::key);
+  }
+
+  /** A Redis stream per breaker on the snapshots' client, or memory when persistence is off. */
+  private TransitionHistory createHistory(RedisSnapshotStore store) {
+    if (!config.history().enabled()) {
+      return TransitionHistory.NONE;
+    }
+    return store == null ? new MemoryTransitionHistory(config.history(), new VertxScheduler(vertx, clock))
+        : new RedisTransitionHistory(context, store.client(), config.persistence(), config.history());
+  }
+
+  /** Tells persistence, then the history, of every change (until the engine holds a list of listeners). */
+  private record Both(BreakerRegistry.Listener first, BreakerRegistry.Listener second)
+      implements BreakerRegistry.Listener {
+    @Override
+    public void onTransition(Breaker breaker, Transition transition) {
+      first.onTransition(breaker, transition);
+      second.onTransition(breaker, transition);
+    }
+
+    @Override
+    public void onCounterChange(Breaker breaker) {
+      first.onCounterChange(breaker);
+      second.onCounterChange(breaker);
+    }
+
+    @Override
+    public void onCreated(Breaker breaker) {
+      first.onCreated(breaker);
+      second.onCreated(breaker);
+    }
+
+    @Override
+    public void onRestored(Breaker breaker) {
+      first.onRestored(breaker);
+      second.onRestored(breaker);
+    }
   }
 
   private Future<Void> listenHttp() {

@@ -6,6 +6,7 @@ import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.PermitRejectedException;
 import io.tripstate.breaker.Transition;
+import io.tripstate.history.TransitionHistory;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
@@ -40,6 +41,7 @@ public final class BreakerApi {
   private final long maxRequestBytes;
   private final DeadlineTimer deadlines;
   private final CallAction calls;
+  private HistoryAction history;
   private MessageConsumer<Object> consumer;
 
   public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
@@ -52,6 +54,12 @@ public final class BreakerApi {
     this.clock = clock;
     this.deadlines = new DeadlineTimer(vertx, registry, clock);
     this.calls = new CallAction(eventBus, registry, clock, deadlines::rearm);
+    this.history = new HistoryAction(registry, TransitionHistory.NONE);
+  }
+
+  /** Answers the {@code history} action from {@code history} (without it, every history is empty). */
+  public void serveHistory(TransitionHistory transitions) {
+    this.history = new HistoryAction(registry, transitions);
   }
 
   /** Registers the consumer and arms the timer of restored deadlines; completes when registered. */
@@ -138,6 +146,9 @@ public final class BreakerApi {
         return null;
       case RECORD_BATCH:
         return recordBatch(body, now);
+      case HISTORY:
+        history.handle(message, body);
+        return null;
       default:
         throw new IllegalStateException("unhandled action " + action);
     }

@@ -31,7 +31,7 @@ public final class TripstateConfig {
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "fastPath", "defaults", "breakers");
+          "fastPath", "history", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -44,6 +44,7 @@ public final class TripstateConfig {
   private final PersistenceConfig persistence;
   private final HttpConfig http;
   private final FastPathConfig fastPath;
+  private final HistoryConfig history;
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -58,6 +59,7 @@ public final class TripstateConfig {
     persistence = PersistenceConfig.from(root.section("persistence"));
     http = HttpConfig.from(root.section("http"));
     fastPath = FastPathConfig.from(root.section("fastPath"));
+    history = HistoryConfig.from(root.section("history"));
     ConfigReader defaultsSection = root.section("defaults");
     defaults = BreakerSettingsReader.read(defaultsSection);
     perBreaker = new HashMap<>();
@@ -83,6 +85,7 @@ public final class TripstateConfig {
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
     root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
+    root.section("history").unknownKeys(Set.of("maxEntries", "ttlSeconds"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -134,6 +137,10 @@ public final class TripstateConfig {
 
   public FastPathConfig fastPath() {
     return fastPath;
+  }
+
+  public HistoryConfig history() {
+    return history;
   }
 
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */

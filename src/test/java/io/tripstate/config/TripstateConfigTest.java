@@ -51,6 +51,8 @@ class TripstateConfigTest {
     assertThat(config.http().host()).isEqualTo("127.0.0.1");
     assertThat(config.http().port()).as("no HTTP unless a port is configured").isNull();
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(true, 16_384));
+    assertThat(config.history()).isEqualTo(new HistoryConfig(1_000, 604_800));
+    assertThat(config.history().enabled()).isTrue();
     assertThat(config.settingsFor("any-breaker")).isEqualTo(breaker(5, 30_000, 1));
     assertThat(config.redisOptions().getEndpoints()).containsExactly(TripstateConfig.DEFAULT_REDIS_URL);
   }
@@ -73,6 +75,7 @@ class TripstateConfigTest {
     assertThat(json.getJsonObject("redis").fieldNames()).contains("connectionString");
     assertThat(json.getJsonObject("http").fieldNames()).contains("host", "port");
     assertThat(json.getJsonObject("fastPath").fieldNames()).contains("enabled", "queueCapacity");
+    assertThat(json.getJsonObject("history").fieldNames()).contains("maxEntries", "ttlSeconds");
     assertThat(json.getJsonObject("defaults").fieldNames())
         .contains("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
     assertThat(unknown).isEmpty();
@@ -83,6 +86,7 @@ class TripstateConfigTest {
     assertThat(config.persistence()).isEqualTo(defaults.persistence());
     assertThat(config.http().host()).isEqualTo(defaults.http().host());
     assertThat(config.fastPath()).isEqualTo(defaults.fastPath());
+    assertThat(config.history()).isEqualTo(defaults.history());
     assertThat(config.settingsFor("any")).isEqualTo(defaults.settingsFor("any"));
   }
 
@@ -108,6 +112,7 @@ class TripstateConfigTest {
                          "commandTimeoutMs": 250, "restoreTimeoutMs": 900, "counterFlushMs": 200},
          "http": {"host": "0.0.0.0", "port": 0},
          "fastPath": {"enabled": false, "queueCapacity": 64},
+         "history": {"maxEntries": 0, "ttlSeconds": 0},
          "defaults": {"failureThreshold": 3, "resetTimeoutMs": 5000, "halfOpenMaxCalls": 2}}
         """);
 
@@ -124,6 +129,8 @@ class TripstateConfigTest {
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
     assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(false, 64));
+    assertThat(config.history()).isEqualTo(new HistoryConfig(0, 0));
+    assertThat(config.history().enabled()).as("maxEntries 0 keeps no history").isFalse();
     assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
   }
 
@@ -190,6 +197,12 @@ class TripstateConfigTest {
       {"redis": {"connectionString": "redis://"}}                   | redis.connectionString           | redis://
       {"redis": {"connectionString": "redis://bad host:6379"}}      | redis.connectionString           | redis://bad host:6379
       {"redis": {"maxPoolSize": "many"}}                            | redis.maxPoolSize                | many
+      {"history": {"maxEntries": -1}}                               | history.maxEntries               | -1
+      {"history": {"maxEntries": 100001}}                           | history.maxEntries               | 100001
+      {"history": {"maxEntries": "1000"}}                           | history.maxEntries               | 1000
+      {"history": {"ttlSeconds": -1}}                               | history.ttlSeconds               | -1
+      {"history": {"ttlSeconds": 1.5}}                              | history.ttlSeconds               | 1.5
+      {"history": 7}                                                | history                          | 7
       """)
   void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
     assertRejectedNaming(json, key, value);
