@@ -14,8 +14,7 @@ import io.tripstate.history.HistoryRecorder;
 import io.tripstate.history.MemoryTransitionHistory;
 import io.tripstate.history.RedisTransitionHistory;
 import io.tripstate.history.TransitionHistory;
-import io.tripstate.http.AdminRoutes;
-import io.tripstate.http.StatusRoutes;
+import io.tripstate.http.HttpRoutes;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
 import io.tripstate.store.SnapshotCodec;
@@ -181,18 +180,16 @@ public class BreakerVerticle extends VerticleBase {
     if (http.port() == null) {
       return Future.succeededFuture();
     }
-    Router router = StatusRoutes.router(vertx, config.address());
-    // Without a token the admin paths are not routed at all: they answer like any unknown route.
-    if (http.adminToken() != null) {
-      AdminRoutes.mount(router, vertx, config.address(), http.adminToken(), http.maxBodyBytes());
-    }
+    Router router = HttpRoutes.router(vertx, config.address(), http);
     return vertx.createHttpServer()
         .requestHandler(router)
         .listen(http.port(), http.host())
         .map(server -> {
           httpServer = server;
-          LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers (admin routes {2})",
-              http.host(), server.actualPort(), http.adminToken() != null ? "on, token required" : "off");
+          LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers (admin routes {2}, "
+              + "decision API {3})", http.host(), server.actualPort(),
+              http.adminToken() != null ? "on, token required" : "off",
+              http.apiToken() != null ? "on, token required" : "off");
           return null;
         });
   }

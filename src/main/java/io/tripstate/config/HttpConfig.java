@@ -6,22 +6,32 @@ package io.tripstate.config;
  * @param host the interface to listen on; default {@code 127.0.0.1}
  * @param port the port; {@code null} (the default) serves no HTTP; 0 picks a free port
  * @param adminToken the bearer token that admin routes ({@code POST /breakers/{name}/reset},
- *     {@code force-open}, {@code disable}) require; {@code null} (the default) serves no admin routes
+ *     {@code force-open}, {@code disable}) require; {@code null} (the default) serves no admin routes.
+ *     Environment: {@code TRIPSTATE_ADMIN_TOKEN}
+ * @param apiToken the bearer token that the decision API ({@code POST /breakers/{name}/acquire},
+ *     {@code record}) requires, for services that cannot use the event bus; {@code null} (the default) serves
+ *     no decision API (404). Must differ from {@code adminToken}. Environment: {@code TRIPSTATE_API_TOKEN}
  * @param maxBodyBytes the largest HTTP request body accepted, bytes; default 65536
  */
-public record HttpConfig(String host, Integer port, String adminToken, long maxBodyBytes) {
+public record HttpConfig(String host, Integer port, String adminToken, String apiToken, long maxBodyBytes) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final long DEFAULT_MAX_BODY_BYTES = 65_536;
 
   static HttpConfig from(ConfigReader section) {
-    return new HttpConfig(section.string("host", DEFAULT_HOST), section.optionalInt("port", 0, 65_535),
-        section.string("adminToken", null), section.number("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1, 1L << 30));
+    HttpConfig http = new HttpConfig(section.string("host", DEFAULT_HOST), section.optionalInt("port", 0, 65_535),
+        section.string("adminToken", null), section.string("apiToken", null),
+        section.number("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1, 1L << 30));
+    if (http.apiToken != null && http.apiToken.equals(http.adminToken)) {
+      // A service holding the API token would otherwise hold the admin routes too.
+      throw new ConfigException(section.key("apiToken"), "***", "must differ from " + section.key("adminToken"));
+    }
+    return http;
   }
 
-  /** Never prints the token. */
+  /** Never prints a token. */
   @Override
   public String toString() {
     return "HttpConfig[host=" + host + ", port=" + port + ", adminToken=" + (adminToken == null ? "none" : "***")
-        + ", maxBodyBytes=" + maxBodyBytes + "]";
+        + ", apiToken=" + (apiToken == null ? "none" : "***") + ", maxBodyBytes=" + maxBodyBytes + "]";
   }
 }

@@ -83,7 +83,7 @@ public final class TripstateConfig {
     ConfigReader root = new ConfigReader(json, "");
     root.unknownKeys(TOP_KEYS, report);
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
-    root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes"), report);
+    root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "apiToken", "maxBodyBytes"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
     root.section("history").unknownKeys(Set.of("maxEntries", "ttlSeconds"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());

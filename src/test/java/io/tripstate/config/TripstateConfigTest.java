@@ -127,7 +127,7 @@ class TripstateConfigTest {
             PersistenceConfig::openTtlSeconds, PersistenceConfig::ttlSeconds, PersistenceConfig::commandTimeoutMs,
             PersistenceConfig::restoreTimeoutMs, PersistenceConfig::counterFlushMs)
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
-    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
+    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(false, 64));
     assertThat(config.history()).isEqualTo(new HistoryConfig(0, 0));
     assertThat(config.history().enabled()).as("maxEntries 0 keeps no history").isFalse();
@@ -220,6 +220,35 @@ class TripstateConfigTest {
     assertThat(error).as("%s must be rejected", json).isNotNull();
     assertThat(error.key()).isEqualTo(key);
     assertThat(error.getMessage()).contains(key).contains(value);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"http\": {\"apiToken\": \"\"}}", "{\"http\": {\"apiToken\": 12345}}",
+      "{\"http\": {\"adminToken\": [\"s3cret\"]}}"})
+  void aWrongTokenIsRefusedNamingTheKeyButNotTheValue(String json) {
+    // Given a token that is not a non-empty string
+    // When the config is read
+    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(new JsonObject(json)));
+
+    // Then the error names the key and masks the value
+    assertThat(error).isNotNull();
+    assertThat(error.key()).matches("http\\.(apiToken|adminToken)");
+    assertThat(error.getMessage()).contains("***").doesNotContain("12345").doesNotContain("s3cret");
+  }
+
+  @Test
+  void theApiTokenMustDifferFromTheAdminToken() {
+    // Given the same token for the admin routes and the decision API
+    JsonObject json = new JsonObject().put("http", new JsonObject().put("adminToken", "same-s3cret")
+        .put("apiToken", "same-s3cret"));
+
+    // When the config is read
+    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(json));
+
+    // Then it is refused, since a service's token would then open the admin routes
+    assertThat(error).isNotNull();
+    assertThat(error.key()).isEqualTo("http.apiToken");
+    assertThat(error.getMessage()).contains("must differ from http.adminToken").doesNotContain("same-s3cret");
   }
 
   @Test
