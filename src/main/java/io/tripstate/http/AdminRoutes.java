@@ -58,6 +58,12 @@ public final class AdminRoutes {
         .failureHandler(ctx -> Replies.failed(ctx, maxBodyBytes));
   }
 
+  /** Without an admin token the admin paths are absent: 404 saying how to turn them on. */
+  static void mountAbsent(Router router) {
+    router.postWithRegex(PATH).handler(ctx -> Replies.error(ctx, 404,
+        "the admin routes are off: set http.adminToken (or TRIPSTATE_ADMIN_TOKEN) to serve them"));
+  }
+
   private static void act(RoutingContext ctx, ApiCaller api) {
     String name = ctx.pathParam("name");
     String action = ctx.pathParam("action");

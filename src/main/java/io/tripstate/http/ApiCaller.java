@@ -38,6 +38,10 @@ final class ApiCaller {
     return ask(action, new JsonObject().put("name", name));
   }
 
+  Vertx vertx() {
+    return vertx;
+  }
+
   String address() {
     return address;
   }

@@ -7,8 +7,8 @@ import io.vertx.ext.web.Router;
 
 /**
  * Every route the verticle's own HTTP server serves, as its {@link HttpConfig} says: the status routes and
- * {@code GET /openapi.json} always; the admin routes with {@code http.adminToken}; the decision API with
- * {@code http.apiToken} (404 without). All of them ask the verticle over the event bus.
+ * {@code GET /openapi.json} always; the admin routes with {@code http.adminToken} and the decision API with
+ * {@code http.apiToken} (each 404 without). All of them ask the verticle over the event bus.
  */
 public final class HttpRoutes {
   private HttpRoutes() {}
@@ -18,9 +18,11 @@ public final class HttpRoutes {
     ApiCaller api = new ApiCaller(vertx, address, DeliveryOptions.DEFAULT_TIMEOUT);
     Router router = Router.router(vertx);
     StatusRoutes.mount(router, api);
-    // Without a token the admin paths are not routed at all: they answer like any unknown route.
+    // Without a token the protected paths answer 404, saying which setting serves them.
     if (http.adminToken() != null) {
       AdminRoutes.mount(router, api, http.adminToken(), http.maxBodyBytes());
+    } else {
+      AdminRoutes.mountAbsent(router);
     }
     if (http.apiToken() != null) {
       DecisionRoutes.mount(router, api, http.apiToken(), http.maxBodyBytes());

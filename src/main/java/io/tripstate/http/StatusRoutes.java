@@ -10,12 +10,13 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Read-only HTTP status routes: {@code GET /breakers}, {@code GET /breakers/{name}},
- * {@code GET /breakers/{name}/history?limit=N} (newest first) and {@code GET /health}.
+ * {@code GET /breakers/{name}/history?limit=N} (newest first), {@code GET /health}, and
+ * {@code GET /openapi.json} (the OpenAPI document of every route of the status server).
  * They ask the verticle over the event bus, so the router can be mounted on any server of the app
  * (e.g. {@code mainRouter.route("/tripstate/*").subRouter(StatusRoutes.router(vertx, "tripstate"))})
  * without touching breaker state from another thread. API failure codes become HTTP status codes; a
  * verticle that does not answer in time is 504, none listening 503.
- * They are GET only: a POST answers 405 unless the token-protected {@link AdminRoutes} are mounted too.
+ * They are GET only: the token-protected {@link AdminRoutes} and {@link DecisionRoutes} change state.
  */
 public final class StatusRoutes {
   static final String INVALID_NAME = "invalid breaker name: use 1 to 128 of A-Z a-z 0-9 . _ : @ / -";
@@ -45,6 +46,7 @@ public final class StatusRoutes {
         Replies.send(ctx, api, api.ask("status", name))));
     router.get("/health").handler(ctx -> Replies.send(ctx, api, api.ask("health", new JsonObject()).recover(e ->
         Future.succeededFuture(new JsonObject().put("status", "DOWN").put("error", e.getMessage())))));
+    OpenApiDocument.mount(router, api.vertx());
   }
 
   /** {@code GET /breakers/{name}/history?limit=N}: the {@code history} action; {@code limit} is optional. */
