@@ -15,7 +15,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -102,6 +104,21 @@ class BreakerClientIntegrationTest {
         .isInstanceOf(CallNotPermittedException.class)
         .hasMessage("CircuitBreaker 'frozen' is forced_open and does not permit further calls until it is reset")
         .satisfies(e -> assertThat(((CallNotPermittedException) e).retryAfterMs()).isNull());
+  }
+
+  @Test
+  void historyListsTheTransitionsNewestFirst() {
+    // Given a breaker forced open, then reset
+    await(client.forceOpen("audited", null));
+    await(client.reset("audited"));
+
+    // When its history is asked, whole and limited to one
+    // Then it comes newest first
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> await(client.history("audited", null)).getJsonArray("history").size() == 2);
+    JsonObject newest = await(client.history("audited", 1));
+    assertThat(newest.getJsonArray("history")).hasSize(1);
+    assertThat(newest.getJsonArray("history").getJsonObject(0).getString("reason")).isEqualTo("reset");
   }
 
   @Test
