@@ -5,14 +5,25 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Keeps the history's Redis commands few on the connection pool it shares with the snapshots: at most
- * {@code maxOutstanding} at once, counting commands that timed out here but still wait for Redis (a command
- * that timed out is not cancelled and keeps its pooled connection until Redis answers), so that a stalled
- * Redis never lets the history fill the pool. Reads go before waiting appends; a full queue refuses at once.
+ * Orders the history's Redis commands and keeps them few on the connection pool it shares with the
+ * snapshots.
+ *
+ * <ul>
+ *   <li>At most {@code maxOutstanding} commands at once, counting commands that timed out here but still wait
+ *       for Redis (a command that timed out is not cancelled and keeps its pooled connection until Redis
+ *       answers), so that a stalled Redis never lets the history fill the pool.
+ *   <li>One append per breaker at a time, in the order of its transitions: two appends sent at once over two
+ *       pooled connections may reach Redis in either order, and the stream's order is the history's.
+ *   <li>Reads go before waiting appends; a full queue refuses at once.
+ * </ul>
  * Confined to the owner's context: results are handed back there.
  */
 final class CommandGate {
@@ -22,7 +33,13 @@ final class CommandGate {
   private final int maxWaitingReads;
   private final long timeoutMs;
   private final ArrayDeque<Runnable> reads = new ArrayDeque<>();
-  private final ArrayDeque<Runnable> appends = new ArrayDeque<>();
+  /** Waiting appends per breaker, oldest first. */
+  private final Map<String, ArrayDeque<Runnable>> appends = new HashMap<>();
+  /** Breakers with waiting appends and none out, in the order they became ready. */
+  private final ArrayDeque<String> ready = new ArrayDeque<>();
+  /** Breakers with an append out (until Redis answers it). */
+  private final Set<String> appending = new HashSet<>();
+  private int waitingAppends;
   private int outstanding;
 
   CommandGate(Context owner, int maxOutstanding, int maxWaitingAppends, int maxWaitingReads, long timeoutMs) {
@@ -33,33 +50,42 @@ final class CommandGate {
     this.timeoutMs = timeoutMs;
   }
 
-  /** Sends {@code command} now or when a slot frees; the result fails after {@code timeoutMs} from sending. */
-  <T> Future<T> submit(boolean read, Supplier<Future<T>> command) {
+  /** Sends a read now or when a slot frees; the result fails after {@code timeoutMs} from sending. */
+  <T> Future<T> read(Supplier<Future<T>> command) {
     Promise<T> result = Promise.promise();
-    Runnable start = () -> {
-      outstanding++;
-      Future<T> sent;
-      try {
-        sent = command.get();
-      } catch (RuntimeException e) {
-        sent = Future.failedFuture(e);
-      }
-      onOwner(sent, () -> {
-        outstanding--;
-        startWaiting();
-      });
-      Future<T> bounded = sent.timeout(timeoutMs, TimeUnit.MILLISECONDS);
-      onOwner(bounded, () -> result.handle(bounded));
-    };
-    ArrayDeque<Runnable> queue = read ? reads : appends;
-    if (outstanding < maxOutstanding && reads.isEmpty() && appends.isEmpty()) {
+    Runnable start = () -> send(command, result, null);
+    if (outstanding < maxOutstanding && reads.isEmpty()) {
       start.run();
-    } else if (queue.size() < (read ? maxWaitingReads : maxWaitingAppends)) {
-      queue.addLast(start);
+    } else if (reads.size() < maxWaitingReads) {
+      reads.addLast(start);
     } else {
-      return Future.failedFuture(new IllegalStateException("too many history commands at once: " + outstanding
-          + " wait for Redis to answer and " + queue.size() + " more are queued"));
+      return refused(reads.size());
     }
+    return result.future();
+  }
+
+  /** Sends an append to {@code key} after the earlier ones to that key, and when a slot frees. */
+  <T> Future<T> append(String key, Supplier<Future<T>> command) {
+    Promise<T> result = Promise.promise();
+    Runnable start = () -> send(command, result, key);
+    ArrayDeque<Runnable> waiting = appends.get(key);
+    if (waiting == null && !appending.contains(key) && outstanding < maxOutstanding && reads.isEmpty()
+        && ready.isEmpty()) {
+      start.run();
+      return result.future();
+    }
+    if (waitingAppends >= maxWaitingAppends) {
+      return refused(waitingAppends);
+    }
+    if (waiting == null) {
+      waiting = new ArrayDeque<>();
+      appends.put(key, waiting);
+      if (!appending.contains(key)) {
+        ready.addLast(key);
+      }
+    }
+    waiting.addLast(start);
+    waitingAppends++;
     return result.future();
   }
 
@@ -68,10 +94,51 @@ final class CommandGate {
     return outstanding;
   }
 
-  private void startWaiting() {
-    while (outstanding < maxOutstanding && !(reads.isEmpty() && appends.isEmpty())) {
-      (reads.isEmpty() ? appends : reads).removeFirst().run();
+  private <T> void send(Supplier<Future<T>> command, Promise<T> result, String key) {
+    outstanding++;
+    if (key != null) {
+      appending.add(key);
     }
+    Future<T> sent;
+    try {
+      sent = command.get();
+    } catch (RuntimeException e) {
+      sent = Future.failedFuture(e);
+    }
+    onOwner(sent, () -> {
+      outstanding--;
+      if (key != null) {
+        appending.remove(key);
+        if (appends.containsKey(key)) {
+          ready.addLast(key);
+        }
+      }
+      startWaiting();
+    });
+    Future<T> bounded = sent.timeout(timeoutMs, TimeUnit.MILLISECONDS);
+    onOwner(bounded, () -> result.handle(bounded));
+  }
+
+  private void startWaiting() {
+    while (outstanding < maxOutstanding && !(reads.isEmpty() && ready.isEmpty())) {
+      if (!reads.isEmpty()) {
+        reads.removeFirst().run();
+        continue;
+      }
+      String key = ready.removeFirst();
+      ArrayDeque<Runnable> waiting = appends.get(key);
+      Runnable next = waiting.removeFirst();
+      if (waiting.isEmpty()) {
+        appends.remove(key);
+      }
+      waitingAppends--;
+      next.run();
+    }
+  }
+
+  private static <T> Future<T> refused(int queued) {
+    return Future.failedFuture(new IllegalStateException("too many history commands at once: " + queued
+        + " already wait for Redis"));
   }
 
   /** The client may complete on another context; the gate's state lives on the owner's. */

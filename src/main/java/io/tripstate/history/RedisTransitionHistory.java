@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -28,8 +27,8 @@ import java.util.List;
  *
  * <p>An append is one Lua script on the one key (XADD with {@code MAXLEN ~}, then EXPIRE), so the entry and its
  * expiry land together and the script can later run on Redis Cluster. It shares the snapshots' client and
- * keeps its own commands few on that pool ({@link CommandGate}); each is bounded by
- * {@code persistence.commandTimeoutMs}.
+ * keeps its own commands few on that pool, one append per breaker at a time ({@link CommandGate}); each is
+ * bounded by {@code persistence.commandTimeoutMs}.
  */
 public final class RedisTransitionHistory implements TransitionHistory {
   private static final Logger LOG = System.getLogger(RedisTransitionHistory.class.getName());
@@ -72,7 +71,7 @@ public final class RedisTransitionHistory implements TransitionHistory {
         transition.from().wireName(), transition.to().wireName(), BigDecimal.valueOf(transition.atMs(), 3)
         .toPlainString(), transition.reason(), Long.toString(transition.version()),
         Long.toString(config.ttlSeconds())};
-    return gate.submit(false, () -> redis.send(script(Command.EVALSHA, APPEND_SCRIPT_SHA, args))
+    return gate.append(transition.name(), () -> redis.send(script(Command.EVALSHA, APPEND_SCRIPT_SHA, args))
         .recover(error -> error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")
             ? redis.send(script(Command.EVAL, APPEND_SCRIPT, args)) : Future.failedFuture(error)))
         .mapEmpty();
@@ -81,7 +80,7 @@ public final class RedisTransitionHistory implements TransitionHistory {
   @Override
   public Future<List<Transition>> latest(String name, int limit) {
     String key = key(name);
-    return gate.submit(true, () -> redis.send(Request.cmd(Command.XREVRANGE, key, "+", "-", "COUNT", limit)))
+    return gate.read(() -> redis.send(Request.cmd(Command.XREVRANGE, key, "+", "-", "COUNT", limit)))
         .map(reply -> parse(name, key, reply));
   }
 
@@ -94,9 +93,8 @@ public final class RedisTransitionHistory implements TransitionHistory {
   }
 
   /**
-   * The entries of an XREVRANGE reply, newest first. Appends sent at once may reach Redis out of order (they
-   * go over several pooled connections), so entries are ordered by their transition's time and version;
-   * unreadable entries (written by something else) are skipped with a WARN.
+   * The entries of an XREVRANGE reply, newest first (the gate sends a breaker's appends one at a time, so the
+   * stream's order is its transitions'); unreadable entries (written by something else) are skipped with a WARN.
    */
   private static List<Transition> parse(String name, String key, Response reply) {
     List<Transition> transitions = new ArrayList<>(reply == null ? 0 : reply.size());
@@ -111,7 +109,6 @@ public final class RedisTransitionHistory implements TransitionHistory {
             entry.get(0), key, e.getMessage());
       }
     }
-    transitions.sort(Comparator.comparingLong(Transition::atMs).thenComparingLong(Transition::version).reversed());
     return transitions;
   }
 

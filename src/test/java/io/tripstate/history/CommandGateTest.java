@@ -42,13 +42,22 @@ class CommandGateTest {
     return io.tripstate.support.Bus.await(done.future());
   }
 
-  private Future<String> submit(CommandGate gate, boolean read, String command) {
-    return onContext(() -> gate.submit(read, () -> {
-      sent.add(command);
+  /** A command that records its sending and is answered when the test says so. */
+  private java.util.function.Supplier<Future<String>> command(String name) {
+    return () -> {
+      sent.add(name);
       Promise<String> answer = Promise.promise();
       answers.add(answer);
       return answer.future();
-    }));
+    };
+  }
+
+  private Future<String> append(CommandGate gate, String key, String name) {
+    return onContext(() -> gate.append(key, command(name)));
+  }
+
+  private Future<String> read(CommandGate gate, String name) {
+    return onContext(() -> gate.read(command(name)));
   }
 
   private void answer(int index) {
@@ -59,10 +68,10 @@ class CommandGateTest {
   void atMostMaxOutstandingCommandsAreSentCountingThoseThatTimedOutHere() {
     // Given a gate of 2 commands with a 50 ms timeout, and 4 appends to a Redis that does not answer
     CommandGate gate = new CommandGate(context, 2, 10, 10, 50);
-    Future<String> first = submit(gate, false, "a1");
-    Future<String> second = submit(gate, false, "a2");
-    submit(gate, false, "a3");
-    submit(gate, false, "a4");
+    Future<String> first = append(gate, "k1", "a1");
+    Future<String> second = append(gate, "k2", "a2");
+    append(gate, "k3", "a3");
+    append(gate, "k4", "a4");
 
     // When the first two time out here
     await().atMost(Duration.ofSeconds(5)).until(() -> first.failed() && second.failed());
@@ -79,12 +88,35 @@ class CommandGateTest {
   }
 
   @Test
+  void aBreakersAppendsGoOneAtATimeInOrderWhileOthersPassThem() {
+    // Given room for 4 commands, and three appends of one breaker, then one of another
+    CommandGate gate = new CommandGate(context, 4, 10, 10, 5_000);
+    append(gate, "payments", "p1");
+    append(gate, "payments", "p2");
+    append(gate, "payments", "p3");
+    append(gate, "search", "s1");
+
+    // Then only the first of payments is out, and search went past the two that wait
+    assertThat(sent).containsExactly("p1", "s1");
+
+    // When Redis answers p1, then p2
+    answer(0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() == 3);
+    assertThat(sent).containsExactly("p1", "s1", "p2");
+    answer(2);
+
+    // Then p3 follows, in order
+    await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() == 4);
+    assertThat(sent).containsExactly("p1", "s1", "p2", "p3");
+  }
+
+  @Test
   void aReadGoesBeforeTheAppendsThatWait() {
     // Given a gate of 1 command busy with an append, another append waiting, then a read
     CommandGate gate = new CommandGate(context, 1, 10, 10, 5_000);
-    Future<String> append = submit(gate, false, "append-1");
-    submit(gate, false, "append-2");
-    Future<String> read = submit(gate, true, "read");
+    Future<String> append = append(gate, "k1", "append-1");
+    append(gate, "k2", "append-2");
+    Future<String> read = read(gate, "read");
 
     // When the first append is answered
     answer(0);
@@ -102,11 +134,11 @@ class CommandGateTest {
   void aFullQueueRefusesAtOnceSayingWhy() {
     // Given a gate of 1 command busy, with room for 1 waiting append
     CommandGate gate = new CommandGate(context, 1, 1, 1, 5_000);
-    submit(gate, false, "sent");
-    Future<String> waiting = submit(gate, false, "waiting");
+    append(gate, "k1", "sent");
+    Future<String> waiting = append(gate, "k2", "waiting");
 
     // When one more append comes
-    Future<String> refused = submit(gate, false, "refused");
+    Future<String> refused = append(gate, "k3", "refused");
 
     // Then it fails at once, and the waiting one is still waiting
     assertThat(refused.failed()).isTrue();
