@@ -144,7 +144,8 @@ public class BreakerVerticle extends VerticleBase {
       return TransitionHistory.NONE;
     }
     return store == null ? new MemoryTransitionHistory(config.history(), new VertxScheduler(vertx, clock))
-        : new RedisTransitionHistory(context, store.client(), config.persistence(), config.history());
+        : new RedisTransitionHistory(context, store.client(), new VertxScheduler(vertx, clock), config.persistence(),
+            config.history());
   }
 
   /** Tells persistence, then the history, of every change (until the engine holds a list of listeners). */

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Appends every transition to the {@link TransitionHistory} at once (one command per transition, not
  * batched) and never waits for it: a reply is never held up by the history. A failed append is logged at
- * WARN with the breaker and its key; while appends keep failing, one WARN a minute says how many were lost,
- * and one INFO says when they succeed again. Runs on the owner's event loop.
+ * WARN with the breaker and its key, at most once a minute (the next warning says how many were lost in
+ * between), and the first success after a warning at INFO. Runs on the owner's event loop.
  */
 public final class HistoryRecorder implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(HistoryRecorder.class.getName());
@@ -20,9 +20,10 @@ public final class HistoryRecorder implements BreakerRegistry.Listener {
 
   private final TransitionHistory history;
   private final Scheduler scheduler;
-  private boolean failing;
+  private boolean everWarned;
+  private boolean warnedSinceRecovery;
   private long lastWarnedNanos;
-  private long lostSinceWarning;
+  private long suppressed;
   private long lost;
   private boolean closed;
 
@@ -55,32 +56,34 @@ public final class HistoryRecorder implements BreakerRegistry.Listener {
     return lost;
   }
 
-  /** Appends nothing more (the verticle stops; the shared Redis client is about to close). */
+  /** Appends nothing more and closes the history (the verticle stops; the shared Redis client closes next). */
   public void close() {
     closed = true;
+    history.close();
   }
 
   private void failed(Transition transition, Throwable cause) {
     lost++;
     long now = scheduler.nanoTime();
-    if (failing && now - lastWarnedNanos < QUIET_NANOS) {
-      lostSinceWarning++;
+    if (everWarned && now - lastWarnedNanos < QUIET_NANOS) {
+      suppressed++;
       return;
     }
-    String before = lostSinceWarning > 0 ? " (" + lostSinceWarning + " more were lost since the last warning)" : "";
+    String before = suppressed > 0 ? " (" + suppressed + " more were lost since the last warning)" : "";
     LOG.log(Level.WARNING, "Breaker ''{0}'': transition {1} -> {2} not added to its history at ''{3}'': {4}{5}",
         transition.name(), transition.from(), transition.to(), history.key(transition.name()),
         cause.getMessage() != null ? cause.getMessage() : cause.toString(), before);
-    failing = true;
+    everWarned = true;
+    warnedSinceRecovery = true;
     lastWarnedNanos = now;
-    lostSinceWarning = 0;
+    suppressed = 0;
   }
 
+  /** Said once after each warning, so that alternating successes and failures cost two lines a minute at most. */
   private void recovered() {
-    if (failing) {
+    if (warnedSinceRecovery) {
       LOG.log(Level.INFO, "Transitions are added to the history again ({0} lost in all)", lost);
-      failing = false;
-      lostSinceWarning = 0;
+      warnedSinceRecovery = false;
     }
   }
 }

@@ -4,6 +4,7 @@ import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Transition;
 import io.tripstate.config.HistoryConfig;
 import io.tripstate.config.PersistenceConfig;
+import io.tripstate.engine.Scheduler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -26,19 +27,19 @@ import java.util.List;
  * expiring {@code history.ttlSeconds} after its last entry.
  *
  * <p>An append is one Lua script on the one key (XADD with {@code MAXLEN ~}, then EXPIRE), so the entry and its
- * expiry land together and the script can later run on Redis Cluster. It shares the snapshots' client and
- * keeps its own commands few on that pool, one append per breaker at a time ({@link CommandGate}); each is
- * bounded by {@code persistence.commandTimeoutMs}.
+ * expiry land together and the script can later run on Redis Cluster. It shares the snapshots' client, holding
+ * one of its pooled connections, on which every command is pipelined in order ({@link HistoryConnection}); each
+ * is bounded by {@code persistence.commandTimeoutMs}.
  */
 public final class RedisTransitionHistory implements TransitionHistory {
   private static final Logger LOG = System.getLogger(RedisTransitionHistory.class.getName());
   private static final String SUFFIX = ":history";
-  /** Enough to write at the pace of a local Redis while leaving most of the pool to the snapshots. */
-  static final int MAX_OUTSTANDING = 4;
-  /** About a megabyte of transitions waiting while Redis is slow; more are dropped (and logged). */
-  static final int MAX_WAITING_APPENDS = 10_000;
-  /** Reads waiting for a slot; each is one small closure. */
-  static final int MAX_WAITING_READS = 1_000;
+  /**
+   * Commands that may wait for Redis at once (about 300 bytes each); more fail at once and are logged. Enough for
+   * bursts of thousands of transitions a second on a local Redis, small enough that a stalled Redis costs no
+   * memory that grows with the transitions.
+   */
+  static final int MAX_IN_FLIGHT = 1_000;
   static final String APPEND_SCRIPT = String.join("\n",
       "redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', ARGV[2], 'to', ARGV[3], 'at', ARGV[4],",
       "  'reason', ARGV[5], 'version', ARGV[6])",
@@ -46,18 +47,29 @@ public final class RedisTransitionHistory implements TransitionHistory {
       "return 1");
   private static final String APPEND_SCRIPT_SHA = sha1(APPEND_SCRIPT);
 
-  private final Redis redis;
   private final String keyPrefix;
-  private final HistoryConfig config;
-  private final CommandGate gate;
+  private final String maxEntries;
+  private final String ttlSeconds;
+  private final HistoryConnection connection;
 
-  /** @param redis the snapshots' client (see {@code RedisSnapshotStore.client()}); not closed here */
-  public RedisTransitionHistory(Context owner, Redis redis, PersistenceConfig persistence, HistoryConfig config) {
-    this.redis = redis;
+  /**
+   * @param redis the snapshots' client (see {@code RedisSnapshotStore.client()}); one of its pooled connections is
+   *     held for the history until {@link #close()}
+   */
+  public RedisTransitionHistory(Context owner, Redis redis, Scheduler scheduler, PersistenceConfig persistence,
+      HistoryConfig config) {
     this.keyPrefix = persistence.keyPrefix();
-    this.config = config;
-    this.gate = new CommandGate(owner, MAX_OUTSTANDING, MAX_WAITING_APPENDS, MAX_WAITING_READS,
-        persistence.commandTimeoutMs());
+    this.maxEntries = Integer.toString(config.maxEntries());
+    this.ttlSeconds = Long.toString(config.ttlSeconds());
+    // The script is loaded first on every connection, so that appends pipelined behind it find it.
+    this.connection = new HistoryConnection(owner, redis, scheduler, persistence.commandTimeoutMs(),
+        persistence.retryMs(), MAX_IN_FLIGHT, () -> Request.cmd(Command.SCRIPT).arg("LOAD").arg(APPEND_SCRIPT));
+  }
+
+  /** Gives the held connection back to the client's pool (before the client closes). */
+  @Override
+  public void close() {
+    connection.close();
   }
 
   @Override
@@ -67,20 +79,27 @@ public final class RedisTransitionHistory implements TransitionHistory {
 
   @Override
   public Future<Void> append(Transition transition) {
-    String[] args = {"1", key(transition.name()), Integer.toString(config.maxEntries()),
-        transition.from().wireName(), transition.to().wireName(), BigDecimal.valueOf(transition.atMs(), 3)
-        .toPlainString(), transition.reason(), Long.toString(transition.version()),
-        Long.toString(config.ttlSeconds())};
-    return gate.append(transition.name(), () -> redis.send(script(Command.EVALSHA, APPEND_SCRIPT_SHA, args))
-        .recover(error -> error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")
-            ? redis.send(script(Command.EVAL, APPEND_SCRIPT, args)) : Future.failedFuture(error)))
-        .mapEmpty();
+    return send(transition).mapEmpty();
+  }
+
+  private Future<Response> send(Transition transition) {
+    Future<Response> sent = connection.send(() -> script(Command.EVALSHA, APPEND_SCRIPT_SHA, args(transition)));
+    // The script was loaded on this connection; only a SCRIPT FLUSH since then needs the EVAL (whose entry may
+    // then land behind a later one of the same breaker: rare enough to accept).
+    return sent.recover(error -> error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")
+        ? connection.send(() -> script(Command.EVAL, APPEND_SCRIPT, args(transition))) : sent);
+  }
+
+  private String[] args(Transition transition) {
+    return new String[] {"1", key(transition.name()), maxEntries, transition.from().wireName(),
+        transition.to().wireName(), BigDecimal.valueOf(transition.atMs(), 3).toPlainString(), transition.reason(),
+        Long.toString(transition.version()), ttlSeconds};
   }
 
   @Override
   public Future<List<Transition>> latest(String name, int limit) {
     String key = key(name);
-    return gate.read(() -> redis.send(Request.cmd(Command.XREVRANGE, key, "+", "-", "COUNT", limit)))
+    return connection.send(() -> Request.cmd(Command.XREVRANGE, key, "+", "-", "COUNT", limit))
         .map(reply -> parse(name, key, reply));
   }
 
@@ -93,8 +112,8 @@ public final class RedisTransitionHistory implements TransitionHistory {
   }
 
   /**
-   * The entries of an XREVRANGE reply, newest first (the gate sends a breaker's appends one at a time, so the
-   * stream's order is its transitions'); unreadable entries (written by something else) are skipped with a WARN.
+   * The entries of an XREVRANGE reply, newest first (appends are pipelined on one connection, so the stream's
+   * order is the transitions'); unreadable entries (written by something else) are skipped with a WARN.
    */
   private static List<Transition> parse(String name, String key, Response reply) {
     List<Transition> transitions = new ArrayList<>(reply == null ? 0 : reply.size());

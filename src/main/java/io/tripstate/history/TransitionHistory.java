@@ -37,4 +37,7 @@ public interface TransitionHistory {
 
   /** Where a breaker's history is kept (its Redis key), for log lines. */
   String key(String name);
+
+  /** Releases what it holds (a pooled connection); appends and reads fail after it. */
+  default void close() {}
 }

@@ -84,22 +84,29 @@ class HistoryRecorderTest {
   }
 
   @Test
-  void aSuccessAfterFailuresIsLoggedOnceAndTheNextFailureIsWarnedAgain() {
+  void aSuccessAfterAWarningIsSaidOnceAndAlternatingOutcomesCostTwoLinesAMinute() {
     // Given a failed append
     recorder.onTransition(null, transition("payments"));
     appends.get(0).fail("connection refused");
 
-    // When the next one succeeds, and a later one fails
+    // When successes and failures alternate for a minute, then one more failure comes
+    for (int i = 0; i < 10; i++) {
+      recorder.onTransition(null, transition("payments"));
+      appends.get(appends.size() - 1).complete();
+      recorder.onTransition(null, transition("payments"));
+      appends.get(appends.size() - 1).fail("connection refused");
+      scheduler.advanceMillis(5_000);
+    }
+    scheduler.advanceMillis(10_000);
     recorder.onTransition(null, transition("payments"));
-    appends.get(1).complete();
-    recorder.onTransition(null, transition("payments"));
-    appends.get(2).fail("connection refused");
+    appends.get(appends.size() - 1).fail("connection refused");
 
-    // Then: a warning, the recovery, a warning
+    // Then: a warning, the recovery once, and the next minute's warning with the count in between
     assertThat(logs.lines()).hasSize(3);
     assertThat(logs.lines().get(0)).startsWith("WARNING");
     assertThat(logs.lines().get(1)).startsWith("INFO").contains("again").contains("1 lost");
-    assertThat(logs.lines().get(2)).startsWith("WARNING");
+    assertThat(logs.lines().get(2)).startsWith("WARNING").contains("10 more were lost since the last warning");
+    assertThat(recorder.lost()).isEqualTo(12);
   }
 
   @Test
