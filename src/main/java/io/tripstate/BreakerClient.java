@@ -73,7 +73,8 @@ public final class BreakerClient {
   }
 
   /**
-   * Asks for a permit. When the verticle runs in this Vert.x instance, a closed breaker permits and an open
+   * Asks for a permit (see {@link AcquireResult#retryAfterMs()} for the wait of a rejection). When the verticle
+   * runs in this Vert.x instance, a closed breaker permits and an open
    * one whose time is not up rejects right here, from the view the verticle publishes (updated before the
    * verticle answers the request that caused a transition); everything else asks the verticle.
    */
@@ -94,7 +95,7 @@ public final class BreakerClient {
     }
     if (entry.state() == BreakerState.CLOSED) {
       entry.decisions().permitted(1);
-      return new AcquireResult(name, true, "closed", Breaker.UNTRACKED_PERMIT_TEXT, 0);
+      return new AcquireResult(name, true, "closed", Breaker.UNTRACKED_PERMIT_TEXT, null);
     }
     long wait = local.rejectingForMs(entry);
     if (wait <= 0) {
@@ -133,7 +134,11 @@ public final class BreakerClient {
     return request("record", body).map(reply -> reply.getString("state"));
   }
 
-  /** The snapshot of one breaker (fails with code 404 when unknown). */
+  /**
+   * The snapshot of one breaker (fails with code 404 when unknown). While {@code open} or {@code forced_open}
+   * it carries {@code retry_after_ms}: milliseconds until a call may be permitted (0: the next call may be a
+   * trial), or {@code null} for a breaker forced open without an end, which only a reset ends.
+   */
   public Future<JsonObject> status(String name) {
     return request("status", new JsonObject().put("name", name));
   }
@@ -194,6 +199,20 @@ public final class BreakerClient {
     return vertx.eventBus().request(this.address, request, options);
   }
 
+  /**
+   * A breaker's latest transitions, newest first: {@code {"name", "history": [{"from", "to", "at", "reason",
+   * "version"}, ...]}}. Fails with 404 for an unknown name, 503 when the history cannot be read.
+   *
+   * @param limit how many at most, 1 to 1000; {@code null} for 100
+   */
+  public Future<JsonObject> history(String name, Integer limit) {
+    JsonObject body = new JsonObject().put("name", name);
+    if (limit != null) {
+      body.put("limit", limit);
+    }
+    return request("history", body);
+  }
+
   /** {@code {"status": "UP", "persistence": "UP" | "DOWN" | "DISABLED"}} (an addition to the four actions). */
   public Future<JsonObject> health() {
     return request("health", new JsonObject());
@@ -225,7 +244,7 @@ public final class BreakerClient {
     }
     return acquireFromVerticle(name).compose(permit -> {
       if (!permit.permitted()) {
-        return Future.failedFuture(new CallNotPermittedException(name, permit.state(), permit.retryAfterMs()));
+        return Future.failedFuture(permit.rejection());
       }
       long started = System.nanoTime();
       return invoke(call).andThen(outcome ->

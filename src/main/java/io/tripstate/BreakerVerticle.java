@@ -11,11 +11,14 @@ import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.VertxScheduler;
 import io.tripstate.fastpath.LocalView;
 import io.tripstate.fastpath.OutcomeQueue;
-import io.tripstate.http.AdminRoutes;
+import io.tripstate.history.HistoryRecorder;
+import io.tripstate.history.MemoryTransitionHistory;
+import io.tripstate.history.RedisTransitionHistory;
+import io.tripstate.history.TransitionHistory;
 import io.tripstate.http.Dashboard;
 import io.tripstate.http.EventStream;
+import io.tripstate.http.HttpRoutes;
 import io.tripstate.http.MetricsRoutes;
-import io.tripstate.http.StatusRoutes;
 import io.tripstate.metrics.BreakerMetrics;
 import io.tripstate.metrics.MeterRegistries;
 import io.tripstate.store.Persistence;
@@ -59,6 +62,7 @@ public class BreakerVerticle extends VerticleBase {
   private TripstateConfig config;
   private BreakerEngine engine;
   private Persistence persistence;
+  private HistoryRecorder history;
   private BreakerApi api;
   private LocalView view;
   private OutcomeQueue outcomes;
@@ -103,12 +107,16 @@ public class BreakerVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     SnapshotCodec.warmUp();
-    persistence = createPersistence();
+    RedisSnapshotStore store = config.persistence().enabled()
+        ? new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence()) : null;
+    persistence = createPersistence(store);
+    TransitionHistory transitions = createHistory(store);
+    history = new HistoryRecorder(transitions, new VertxScheduler(vertx, clock));
     view = new LocalView(clock);
     metrics = config.metrics().enabled() ? createMetrics() : null;
     // Listeners in order: the fast-path view is current before anyone hears of a transition.
     List<BreakerRegistry.Listener> listeners = new ArrayList<>(List.of(view,
-        new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
+        new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence, history));
     if (metrics != null) {
       listeners.add(metrics);
     }
@@ -116,6 +124,7 @@ public class BreakerVerticle extends VerticleBase {
         listeners);
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
         persistence.enabled() && config.persistence().ackAfterWrite(), config.maxRequestBytes());
+    api.serveHistory(transitions);
     return claimClusterOwnership()
         .compose(v -> persistence.start(engine.registry()))
         .compose(v -> serveEventBus())
@@ -149,6 +158,9 @@ public class BreakerVerticle extends VerticleBase {
         .eventually(() -> {
           if (engine != null) {
             engine.close();
+          }
+          if (history != null) {
+            history.close(); // the Redis client it shares with persistence closes below
           }
           // (d) then (e): persistence flushes, then closes the store.
           return persistence == null ? Future.succeededFuture() : persistence.stop();
@@ -192,12 +204,21 @@ public class BreakerVerticle extends VerticleBase {
         config.address(), view, persistence::status);
   }
 
-  private Persistence createPersistence() {
-    if (!config.persistence().enabled()) {
+  private Persistence createPersistence(RedisSnapshotStore store) {
+    if (store == null) {
       return new Persistence(vertx, context, null, config.persistence(), "(disabled)", name -> "");
     }
-    RedisSnapshotStore store = new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence());
     return new Persistence(vertx, context, store, config.persistence(), config.redisDescription(), store::key);
+  }
+
+  /** A Redis stream per breaker on the snapshots' client, or memory when persistence is off. */
+  private TransitionHistory createHistory(RedisSnapshotStore store) {
+    if (!config.history().enabled()) {
+      return TransitionHistory.NONE;
+    }
+    return store == null ? new MemoryTransitionHistory(config.history(), new VertxScheduler(vertx, clock))
+        : new RedisTransitionHistory(context, store.client(), new VertxScheduler(vertx, clock), config.persistence(),
+            config.history());
   }
 
   private Future<Void> listenHttp() {
@@ -205,13 +226,9 @@ public class BreakerVerticle extends VerticleBase {
     if (http.port() == null) {
       return Future.succeededFuture();
     }
-    Router router = StatusRoutes.router(vertx, config.address());
+    Router router = HttpRoutes.router(vertx, config.address(), http);
     if (metrics != null) {
       router.get("/metrics").handler(MetricsRoutes.handler(vertx, config.address()));
-    }
-    // Without a token the admin paths are not routed at all: they answer like any unknown route.
-    if (http.adminToken() != null) {
-      AdminRoutes.mount(router, vertx, config.address(), http.adminToken(), http.maxBodyBytes());
     }
     events = new EventStream(vertx, config.transitionsAddress(), persistence::health, http.eventsKeepAliveMs());
     router.get("/events").handler(events::handle);
@@ -221,8 +238,10 @@ public class BreakerVerticle extends VerticleBase {
             .listen(http.port(), http.host()))
         .map(server -> {
           httpServer = server;
-          LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers (admin routes {2})",
-              http.host(), server.actualPort(), http.adminToken() != null ? "on, token required" : "off");
+          LOG.log(Level.INFO, "HTTP status routes listen on http://{0}:{1,number,#}/breakers (admin routes {2}, "
+              + "decision API {3})", http.host(), server.actualPort(),
+              http.adminToken() != null ? "on, token required" : "off",
+              http.apiToken() != null ? "on, token required" : "off");
           return null;
         });
   }

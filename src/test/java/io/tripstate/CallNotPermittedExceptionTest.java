@@ -19,6 +19,15 @@ class CallNotPermittedExceptionTest {
   }
 
   @Test
+  void anOpenEndedRejectionHasNoRetryTimeAndSaysItWaitsForAReset() {
+    CallNotPermittedException rejected = CallNotPermittedException.untilReset("payments", "forced_open");
+
+    assertThat(rejected.getMessage()).isEqualTo(
+        "CircuitBreaker 'payments' is forced_open and does not permit further calls until it is reset");
+    assertThat(rejected.retryAfterMs()).isNull();
+  }
+
+  @Test
   void anExpectedRejectionCarriesNoStackTrace() {
     assertThat(new CallNotPermittedException("payments", "half_open", 0).getStackTrace()).isEmpty();
   }

@@ -10,11 +10,13 @@ public enum Action {
   DISABLE("disable"),
   CALL("call"),
   /** Fire-and-forget outcomes from the in-process fast path: {@code {"records": [record body, ...]}}. */
-  RECORD_BATCH("record_batch");
+  RECORD_BATCH("record_batch"),
+  /** A breaker's latest transitions, newest first: {@code {"name", "limit"?}}. */
+  HISTORY("history");
 
   /** The header that names the action (the Vert.x service-proxy convention). */
   public static final String HEADER = "action";
-  private static final String LIST = "acquire, record, status, reset, force_open, disable, call, record_batch";
+  private static final String LIST = "acquire, record, status, reset, force_open, disable, call, record_batch, history";
 
   private final String wireName;
 

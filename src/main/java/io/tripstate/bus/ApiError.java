@@ -7,7 +7,7 @@ package io.tripstate.bus;
 public enum ApiError {
   /** The request is malformed: body, name, action or a field. */
   BAD_REQUEST(400),
-  /** {@code status} or {@code reset} of a name that does not exist. */
+  /** {@code status}, {@code reset} or {@code history} of a name that does not exist. */
   NOT_FOUND(404),
   /** {@code record} with a permit that is unknown, already used or expired; nothing changed. */
   CONFLICT(409),
@@ -15,7 +15,10 @@ public enum ApiError {
   TOO_MANY_BREAKERS(429),
   /** A bug: the request could not be handled. Logged with its stack trace. */
   INTERNAL(500),
-  /** {@code call}: the breaker rejected the call, or no handler listens at the target address. */
+  /**
+   * {@code call}: the breaker rejected the call, or no handler listens at the target address; {@code history}:
+   * the history cannot be read.
+   */
   UNAVAILABLE(503),
   /** {@code call}: the target did not reply within the timeout. */
   TIMEOUT(504);

@@ -9,6 +9,7 @@ import io.tripstate.breaker.Transition;
 import io.tripstate.engine.Applied;
 import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.Recorded;
+import io.tripstate.history.TransitionHistory;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
@@ -46,6 +47,7 @@ public final class BreakerApi {
   private final boolean ackAfterWrite;
   private final long maxRequestBytes;
   private final CallAction calls;
+  private HistoryAction history;
   private MessageConsumer<Object> consumer;
 
   /**
@@ -61,6 +63,12 @@ public final class BreakerApi {
     this.ackAfterWrite = ackAfterWrite;
     this.maxRequestBytes = maxRequestBytes;
     this.calls = new CallAction(eventBus, engine);
+    this.history = new HistoryAction(engine.registry(), TransitionHistory.NONE);
+  }
+
+  /** Answers the {@code history} action from {@code history} (without it, every history is empty). */
+  public void serveHistory(TransitionHistory transitions) {
+    this.history = new HistoryAction(engine.registry(), transitions);
   }
 
   /**
@@ -157,6 +165,9 @@ public final class BreakerApi {
       case RECORD_BATCH:
         recordBatch(message, body);
         return;
+      case HISTORY:
+        history.handle(message, body);
+        return;
       default:
         throw new IllegalStateException("unhandled action " + action);
     }
@@ -229,7 +240,17 @@ public final class BreakerApi {
     // Closed and disabled hand out the same permit, whose text is a constant: nothing made per acquire.
     return decision.permitted()
         ? reply.put("permit", engine.permits().text(decision.permit()))
-        : reply.put("retry_after_ms", decision.retryAfterMs());
+        : reply.put("retry_after_ms", decision.state() == BreakerState.FORCED_OPEN
+            ? retryAfterMs(engine.registry().get(name), engine.scheduler().nowMs()) : (Long) decision.retryAfterMs());
+  }
+
+  /**
+   * {@code retry_after_ms} of a rejecting breaker: milliseconds until a call may be permitted, 0 when the next
+   * call may be a trial, {@code null} while it is forced open without an end (only a reset ends that).
+   */
+  static Long retryAfterMs(Breaker breaker, long now) {
+    boolean untilReset = breaker.state() == BreakerState.FORCED_OPEN && breaker.snapshot().forcedUntilMs() == null;
+    return untilReset ? null : breaker.retryAfterMs(now);
   }
 
   private static Applied existing(String name, Applied applied) {
@@ -253,14 +274,14 @@ public final class BreakerApi {
   /**
    * A snapshot with live fields (not persisted): {@code failure_rate} and {@code slow_call_rate} (percent, -1
    * until the window holds {@code minimumCalls}, always -1 for a consecutive window), and {@code retry_after_ms}
-   * while open or forced open.
+   * while open or forced open (see {@link #retryAfterMs}; {@code null} while forced open without an end).
    */
   private static JsonObject snapshot(Breaker breaker, long now) {
     JsonObject json = SnapshotCodec.toJson(breaker.snapshot())
         .put("failure_rate", breaker.failureRate(now))
         .put("slow_call_rate", breaker.slowCallRate(now));
     if (breaker.state() == BreakerState.OPEN || breaker.state() == BreakerState.FORCED_OPEN) {
-      json.put("retry_after_ms", breaker.retryAfterMs(now));
+      json.put("retry_after_ms", retryAfterMs(breaker, now));
     }
     return json;
   }

@@ -1,6 +1,7 @@
 package io.tripstate.bus;
 
 import io.tripstate.breaker.BreakerSettings;
+import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.PermitRejectedException;
@@ -61,8 +62,11 @@ final class CallAction {
     Long timeoutMs = Requests.positiveMillis(body, "timeout_ms");
     Decision decision = engine.acquire(name);
     if (!decision.permitted()) {
+      Long retryAfterMs = decision.state() == BreakerState.FORCED_OPEN
+          ? BreakerApi.retryAfterMs(engine.registry().get(name), engine.scheduler().nowMs()) : (Long) decision.retryAfterMs();
       message.fail(ApiError.UNAVAILABLE.code(), "CircuitBreaker '" + name + "' is " + decision.state().wireName()
-          + " and does not permit further calls; retry after " + decision.retryAfterMs() + " ms");
+          + " and does not permit further calls"
+          + (retryAfterMs == null ? " until it is reset" : "; retry after " + retryAfterMs + " ms"));
       return;
     }
     BreakerSettings settings = engine.peek(name).settings();

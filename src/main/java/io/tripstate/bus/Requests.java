@@ -102,6 +102,20 @@ final class Requests {
         + (value instanceof Number ? value : typeOf(value)));
   }
 
+  /** An optional whole number between {@code min} and {@code max}; {@code defaultValue} when absent. */
+  static int wholeNumber(JsonObject body, String field, int min, int max, int defaultValue) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value instanceof Number number && number.doubleValue() >= min && number.doubleValue() <= max
+        && number.doubleValue() == Math.rint(number.doubleValue())) {
+      return number.intValue();
+    }
+    throw new ApiException(ApiError.BAD_REQUEST, "'" + field + "' must be a whole number from " + min + " to " + max
+        + ", was " + (value instanceof Number ? value : typeOf(value)));
+  }
+
   /** The {@code address} of a call: a non-empty string. */
   static String address(JsonObject body) {
     Object value = body.getValue("address");

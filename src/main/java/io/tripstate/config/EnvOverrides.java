@@ -16,6 +16,8 @@ import java.util.Map;
  *   <li>{@code REDIS_PASSWORD}: {@code redis.password} (kept out of the URL, so it is never logged).
  *   <li>{@code ENABLE_CIRCUIT_BREAKER_PERSISTENCE}: {@code persistence.enabled} ({@code true}/{@code false}).
  *   <li>{@code HTTP_PORT}: {@code http.port}.
+ *   <li>{@code TRIPSTATE_ADMIN_TOKEN}: {@code http.adminToken}; {@code TRIPSTATE_API_TOKEN}: {@code http.apiToken}
+ *       (kept out of config files; never logged, and masked in config errors).
  * </ul>
  */
 public final class EnvOverrides {
@@ -48,6 +50,14 @@ public final class EnvOverrides {
     Integer httpPort = port(env, "HTTP_PORT", 0);
     if (httpPort != null) {
       section(result, "http").put("port", httpPort);
+    }
+    String adminToken = value(env, "TRIPSTATE_ADMIN_TOKEN");
+    if (adminToken != null) {
+      section(result, "http").put("adminToken", adminToken);
+    }
+    String apiToken = value(env, "TRIPSTATE_API_TOKEN");
+    if (apiToken != null) {
+      section(result, "http").put("apiToken", apiToken);
     }
     return result;
   }

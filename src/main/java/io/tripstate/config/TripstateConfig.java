@@ -44,7 +44,7 @@ public final class TripstateConfig {
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "fastPath", "cluster", "metrics", "defaults", "breakers");
+          "fastPath", "cluster", "metrics", "history", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -59,6 +59,7 @@ public final class TripstateConfig {
   private final FastPathConfig fastPath;
   private final ClusterConfig cluster;
   private final MetricsConfig metrics;
+  private final HistoryConfig history;
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -76,6 +77,7 @@ public final class TripstateConfig {
     fastPath = FastPathConfig.from(root.section("fastPath"));
     cluster = ClusterConfig.from(root.section("cluster"));
     metrics = MetricsConfig.from(root.section("metrics"));
+    history = HistoryConfig.from(root.section("history"));
     ConfigReader defaultsSection = root.section("defaults");
     defaults = BreakerSettingsReader.read(defaultsSection);
     perBreaker = new HashMap<>();
@@ -99,10 +101,12 @@ public final class TripstateConfig {
     ConfigReader root = new ConfigReader(json, "");
     root.unknownKeys(TOP_KEYS, report);
     root.section("persistence").unknownKeys(PERSISTENCE_KEYS, report);
-    root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "maxBodyBytes", "eventsKeepAliveMs"), report);
+    root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "apiToken", "maxBodyBytes",
+        "eventsKeepAliveMs"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
     root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs"), report);
     root.section("metrics").unknownKeys(Set.of("enabled", "registryName"), report);
+    root.section("history").unknownKeys(Set.of("maxEntries", "ttlSeconds"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -162,6 +166,10 @@ public final class TripstateConfig {
 
   public MetricsConfig metrics() {
     return metrics;
+  }
+
+  public HistoryConfig history() {
+    return history;
   }
 
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */

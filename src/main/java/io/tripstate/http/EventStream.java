@@ -92,7 +92,7 @@ public final class EventStream {
   public void handle(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
     if (closed) {
-      StatusRoutes.error(ctx, 503, "the event stream is shutting down");
+      Replies.error(ctx, 503, "the event stream is shutting down");
       return;
     }
     response.setChunked(true)

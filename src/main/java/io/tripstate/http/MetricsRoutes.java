@@ -23,7 +23,7 @@ public final class MetricsRoutes {
     return ctx -> {
       BreakerMetrics metrics = BreakerMetrics.find(vertx, address);
       if (metrics == null) {
-        StatusRoutes.error(ctx, 503, "no tripstate metrics on address '" + address
+        Replies.error(ctx, 503, "no tripstate metrics on address '" + address
             + "' (verticle not deployed, or metrics.enabled is false)");
         return;
       }
@@ -31,7 +31,7 @@ public final class MetricsRoutes {
         if (result.succeeded()) {
           ctx.response().putHeader("content-type", BreakerMetrics.CONTENT_TYPE).end(result.result());
         } else {
-          StatusRoutes.error(ctx, 500, "scrape failed: " + result.cause());
+          Replies.error(ctx, 500, "scrape failed: " + result.cause());
         }
       });
     };

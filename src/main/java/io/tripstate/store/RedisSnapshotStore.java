@@ -74,6 +74,11 @@ public final class RedisSnapshotStore implements SnapshotStore {
     this.config = config;
   }
 
+  /** The client, shared with the transition history so that one pool serves both; closed by {@link #close()}. */
+  public Redis client() {
+    return redis;
+  }
+
   /** The key of a breaker's snapshot. */
   public String key(String name) {
     return config.keyPrefix() + name + SUFFIX;

@@ -24,6 +24,34 @@ class EnvOverridesTest {
   }
 
   @Test
+  void tokenVariablesSetTheAdminAndApiTokensWhichAreNeverPrinted() {
+    // Given a config without tokens
+    // When both token variables are set
+    JsonObject result = EnvOverrides.apply(CONFIGURED,
+        Map.of("TRIPSTATE_ADMIN_TOKEN", "admin-s3cret", "TRIPSTATE_API_TOKEN", "api-s3cret"));
+
+    // Then they become http.adminToken and http.apiToken, the rest of the section is kept, and neither is shown
+    HttpConfig http = TripstateConfig.from(result).http();
+    assertThat(http.adminToken()).isEqualTo("admin-s3cret");
+    assertThat(http.apiToken()).isEqualTo("api-s3cret");
+    assertThat(http.host()).isEqualTo("0.0.0.0");
+    assertThat(http.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void aBlankTokenVariableLeavesTheConfiguredToken() {
+    // Given a configured admin token
+    JsonObject config = new JsonObject().put("http", new JsonObject().put("adminToken", "from-file"));
+
+    // When the variables are set but blank
+    JsonObject result = EnvOverrides.apply(config, Map.of("TRIPSTATE_ADMIN_TOKEN", " ", "TRIPSTATE_API_TOKEN", ""));
+
+    // Then nothing changes
+    assertThat(result.getJsonObject("http").getString("adminToken")).isEqualTo("from-file");
+    assertThat(result.getJsonObject("http").containsKey("apiToken")).isFalse();
+  }
+
+  @Test
   void redisUrlReplacesTheConfiguredUrlWhole() {
     // Given a configured Redis URL
     // When REDIS_URL is set

@@ -53,6 +53,8 @@ class TripstateConfigTest {
     assertThat(config.http().port()).as("no HTTP unless a port is configured").isNull();
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(true, 16_384));
     assertThat(config.metrics()).isEqualTo(new MetricsConfig(true, "default"));
+    assertThat(config.history()).isEqualTo(new HistoryConfig(1_000, 604_800));
+    assertThat(config.history().enabled()).isTrue();
     assertThat(config.settingsFor("any-breaker")).isEqualTo(breaker(5, 30_000, 1));
     assertThat(config.redisOptions().getEndpoints()).containsExactly(TripstateConfig.DEFAULT_REDIS_URL);
   }
@@ -76,6 +78,7 @@ class TripstateConfigTest {
     assertThat(json.getJsonObject("http").fieldNames()).contains("host", "port");
     assertThat(json.getJsonObject("fastPath").fieldNames()).contains("enabled", "queueCapacity");
     assertThat(json.getJsonObject("metrics").fieldNames()).contains("enabled", "registryName");
+    assertThat(json.getJsonObject("history").fieldNames()).contains("maxEntries", "ttlSeconds");
     assertThat(json.getJsonObject("defaults").fieldNames())
         .contains("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls");
     assertThat(unknown).isEmpty();
@@ -88,6 +91,7 @@ class TripstateConfigTest {
     assertThat(config.http().eventsKeepAliveMs()).isEqualTo(defaults.http().eventsKeepAliveMs());
     assertThat(config.fastPath()).isEqualTo(defaults.fastPath());
     assertThat(config.metrics()).isEqualTo(defaults.metrics());
+    assertThat(config.history()).isEqualTo(defaults.history());
     assertThat(config.settingsFor("any")).isEqualTo(defaults.settingsFor("any"));
   }
 
@@ -114,6 +118,7 @@ class TripstateConfigTest {
          "http": {"host": "0.0.0.0", "port": 0},
          "fastPath": {"enabled": false, "queueCapacity": 64},
          "metrics": {"enabled": false, "registryName": "app"},
+         "history": {"maxEntries": 0, "ttlSeconds": 0},
          "defaults": {"failureThreshold": 3, "resetTimeoutMs": 5000, "halfOpenMaxCalls": 2}}
         """);
 
@@ -128,9 +133,12 @@ class TripstateConfigTest {
             PersistenceConfig::openTtlSeconds, PersistenceConfig::ttlSeconds, PersistenceConfig::commandTimeoutMs,
             PersistenceConfig::restoreTimeoutMs, PersistenceConfig::counterFlushMs)
         .containsExactly(false, "svc:", 600L, 60L, 250L, 900L, 200L);
-    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, HttpConfig.DEFAULT_MAX_BODY_BYTES));
+    assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 0, null, null, HttpConfig.DEFAULT_MAX_BODY_BYTES,
+        HttpConfig.DEFAULT_EVENTS_KEEP_ALIVE_MS));
     assertThat(config.fastPath()).isEqualTo(new FastPathConfig(false, 64));
     assertThat(config.metrics()).isEqualTo(new MetricsConfig(false, "app"));
+    assertThat(config.history()).isEqualTo(new HistoryConfig(0, 0));
+    assertThat(config.history().enabled()).as("maxEntries 0 keeps no history").isFalse();
     assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
   }
 
@@ -208,6 +216,12 @@ class TripstateConfigTest {
       {"redis": {"type": "GALAXY"}}                                 | redis.type                       | GALAXY
       {"cluster": {"scope": "galaxy"}}                              | cluster.scope                    | galaxy
       {"cluster": {"lockTimeoutMs": 0}}                             | cluster.lockTimeoutMs            | 0
+      {"history": {"maxEntries": -1}}                               | history.maxEntries               | -1
+      {"history": {"maxEntries": 100001}}                           | history.maxEntries               | 100001
+      {"history": {"maxEntries": "1000"}}                           | history.maxEntries               | 1000
+      {"history": {"ttlSeconds": -1}}                               | history.ttlSeconds               | -1
+      {"history": {"ttlSeconds": 1.5}}                              | history.ttlSeconds               | 1.5
+      {"history": 7}                                                | history                          | 7
       """)
   void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
     assertRejectedNaming(json, key, value);
@@ -225,6 +239,35 @@ class TripstateConfigTest {
     assertThat(error).as("%s must be rejected", json).isNotNull();
     assertThat(error.key()).isEqualTo(key);
     assertThat(error.getMessage()).contains(key).contains(value);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"http\": {\"apiToken\": \"\"}}", "{\"http\": {\"apiToken\": 12345}}",
+      "{\"http\": {\"adminToken\": [\"s3cret\"]}}"})
+  void aWrongTokenIsRefusedNamingTheKeyButNotTheValue(String json) {
+    // Given a token that is not a non-empty string
+    // When the config is read
+    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(new JsonObject(json)));
+
+    // Then the error names the key and masks the value
+    assertThat(error).isNotNull();
+    assertThat(error.key()).matches("http\\.(apiToken|adminToken)");
+    assertThat(error.getMessage()).contains("***").doesNotContain("12345").doesNotContain("s3cret");
+  }
+
+  @Test
+  void theApiTokenMustDifferFromTheAdminToken() {
+    // Given the same token for the admin routes and the decision API
+    JsonObject json = new JsonObject().put("http", new JsonObject().put("adminToken", "same-s3cret")
+        .put("apiToken", "same-s3cret"));
+
+    // When the config is read
+    ConfigException error = catchThrowableOfType(ConfigException.class, () -> TripstateConfig.from(json));
+
+    // Then it is refused, since a service's token would then open the admin routes
+    assertThat(error).isNotNull();
+    assertThat(error.key()).isEqualTo("http.apiToken");
+    assertThat(error.getMessage()).contains("must differ from http.adminToken").doesNotContain("same-s3cret");
   }
 
   @Test

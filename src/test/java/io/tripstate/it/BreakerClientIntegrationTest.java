@@ -15,7 +15,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -85,6 +87,38 @@ class BreakerClientIntegrationTest {
         .hasMessageContaining("'fast'").hasMessageContaining("open").hasMessageContaining("60000 ms")
         .satisfies(e -> assertThat(((CallNotPermittedException) e).retryAfterMs()).isEqualTo(60_000));
     assertThat(calls).hasValue(0);
+  }
+
+  @Test
+  void aBreakerForcedOpenWithoutAnEndRejectsWithNoRetryTime() {
+    // Given a breaker forced open until reset
+    await(client.forceOpen("frozen", null));
+
+    // When it is acquired and a call is executed through it
+    AcquireResult rejected = await(client.acquire("frozen"));
+
+    // Then neither gives a retry time: null, not 0 (which would mean "try now")
+    assertThat(rejected.permitted()).isFalse();
+    assertThat(rejected.retryAfterMs()).isNull();
+    assertThatThrownBy(() -> await(client.execute("frozen", () -> Future.succeededFuture("never"))))
+        .isInstanceOf(CallNotPermittedException.class)
+        .hasMessage("CircuitBreaker 'frozen' is forced_open and does not permit further calls until it is reset")
+        .satisfies(e -> assertThat(((CallNotPermittedException) e).retryAfterMs()).isNull());
+  }
+
+  @Test
+  void historyListsTheTransitionsNewestFirst() {
+    // Given a breaker forced open, then reset
+    await(client.forceOpen("audited", null));
+    await(client.reset("audited"));
+
+    // When its history is asked, whole and limited to one
+    // Then it comes newest first
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> await(client.history("audited", null)).getJsonArray("history").size() == 2);
+    JsonObject newest = await(client.history("audited", 1));
+    assertThat(newest.getJsonArray("history")).hasSize(1);
+    assertThat(newest.getJsonArray("history").getJsonObject(0).getString("reason")).isEqualTo("reset");
   }
 
   @Test

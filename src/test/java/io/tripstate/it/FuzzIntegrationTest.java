@@ -388,7 +388,7 @@ class FuzzIntegrationTest {
   /** Event-bus messages: random or missing actions, any body, every field of every action right or wrong. */
   private static final class MessageFuzzer extends Randomness {
     private static final List<String> ACTIONS =
-        List.of("acquire", "record", "status", "reset", "force_open", "disable", "call", "health");
+        List.of("acquire", "record", "status", "reset", "force_open", "disable", "call", "health", "history");
     private static final List<String> NAMES = List.of("a", "b", "payments", "payments/eu-west", "x:y@z.1", "-",
         "_._", "/", "fuzz-count", "fuzz-time", "fuzz-backoff", "fuzz-codes", "N".repeat(128));
     private static final List<Object> HUGE = List.of("x".repeat(MAX_REQUEST_BYTES), "é".repeat(1_000_000),
@@ -476,6 +476,7 @@ class FuzzIntegrationTest {
           field(body, "duration_ms", () -> chance(80) ? random.nextInt(200) : random.nextDouble() * 100);
         }
         case "force_open" -> field(body, "duration_ms", () -> chance(90) ? 1 + random.nextInt(500) : 1e12);
+        case "history" -> field(body, "limit", () -> chance(90) ? 1 + random.nextInt(1_000) : 1_001);
         case "call" -> {
           field(body, "address", () -> chance(70) ? "fuzz.nowhere." + random.nextInt(5) : target);
           field(body, "timeout_ms", () -> chance(90) ? 1 + random.nextInt(150) : 1_000_000);
@@ -593,7 +594,8 @@ class FuzzIntegrationTest {
     private String path() {
       if (chance(20)) {
         // Well-formed status and admin paths, so that some requests get through to the verticle.
-        return "/breakers/" + pick(MessageFuzzer.NAMES) + pick(List.of("", "/reset", "/force-open", "/disable"));
+        return "/breakers/" + pick(MessageFuzzer.NAMES)
+            + pick(List.of("", "/reset", "/force-open", "/disable", "/history", "/history?limit=5"));
       }
       StringBuilder path = new StringBuilder(pick(List.of("/breakers/", "/breakers", "/health", "/", "/breakers//",
           "/x/", "/breakers/payments/")));

@@ -76,8 +76,10 @@ class HttpStatusIntegrationTest {
     bus.send("force_open", new JsonObject().put("name", "maintenance"));
     bus.send("disable", new JsonObject().put("name", "noisy"));
 
-    assertThat(new JsonObject(get(port, "/breakers/maintenance").body()).getString("state"))
-        .isEqualTo("forced_open");
+    JsonObject forced = new JsonObject(get(port, "/breakers/maintenance").body());
+    assertThat(forced.getString("state")).isEqualTo("forced_open");
+    assertThat(forced.containsKey("retry_after_ms")).isTrue();
+    assertThat(forced.getValue("retry_after_ms")).as("until reset").isNull();
     assertThat(new JsonObject(get(port, "/breakers/noisy").body()).getString("state")).isEqualTo("disabled");
   }
 
@@ -116,6 +118,39 @@ class HttpStatusIntegrationTest {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(response.body()).getString("state")).isEqualTo("closed");
+  }
+
+  @Test
+  void readsTheNameFromThePathParameterUnderAPrefixThatContainsBreakers(Vertx vertx) throws Exception {
+    // Given a breaker and the routes mounted under a prefix that itself contains "/breakers/"
+    bus.acquire("payments");
+    Router app = Router.router(vertx);
+    app.route("/ops/breakers/v1/*").subRouter(StatusRoutes.router(vertx, config.getString("address")));
+    HttpServer server = await(vertx.createHttpServer().requestHandler(app).listen(0, "127.0.0.1"));
+
+    // When its status is asked through that prefix
+    HttpResponse<String> response = get(server.actualPort(), "/ops/breakers/v1/breakers/payments");
+
+    // Then the name is the route's parameter, not whatever follows the first "/breakers/"
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(response.body()).getString("name")).isEqualTo("payments");
+  }
+
+  @Test
+  void answersAnEventBusTimeoutWith504(Vertx vertx) throws Exception {
+    // Given a consumer on the address that never replies, and routes that wait 200 ms for it
+    String address = "silent-" + java.util.UUID.randomUUID();
+    vertx.eventBus().consumer(address, message -> { });
+    Router app = Router.router(vertx);
+    app.route("/*").subRouter(StatusRoutes.router(vertx, address, 200));
+    HttpServer server = await(vertx.createHttpServer().requestHandler(app).listen(0, "127.0.0.1"));
+
+    // When a status is asked
+    HttpResponse<String> response = get(server.actualPort(), "/breakers/payments");
+
+    // Then the gateway timed out: 504, not 503 (which says nobody listens)
+    assertThat(response.statusCode()).isEqualTo(504);
+    assertThat(new JsonObject(response.body()).getString("error")).contains("did not answer within 200 ms");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tripstate.support.Bus;
 import io.tripstate.support.MutableClock;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Clock;
@@ -41,6 +42,48 @@ class PolicyActionsIntegrationTest {
 
     assertThat(bus.status("maintenance").getString("state")).isEqualTo("half_open");
     assertThat(bus.acquire("maintenance").getBoolean("permitted")).isTrue();
+  }
+
+  @Test
+  void anOpenEndedForceOpenAnswersRetryAfterNullAndATimedOneANumber(Vertx vertx) {
+    // Given a breaker forced open without an end, another forced open for 90 s, and one whose open time is up (60 s later)
+    JsonObject config = Deployments.config();
+    Bus bus = Deployments.serve(vertx, config, clock);
+    JsonObject forced = bus.send("force_open", new JsonObject().put("name", "until-reset"));
+    bus.send("force_open", new JsonObject().put("name", "timed").put("duration_ms", 90_000));
+    bus.record("due", "failure");
+    bus.record("due", "failure");
+    clock.advanceMillis(60_000);
+
+    // When they are asked for a permit and for their status
+    JsonObject rejected = bus.acquire("until-reset");
+    JsonObject status = bus.status("until-reset");
+
+    // Then "until reset" is null, never 0, which means "the next call is a trial"
+    for (JsonObject reply : List.of(forced, rejected, status)) {
+      assertThat(reply.containsKey("retry_after_ms")).as(reply.encode()).isTrue();
+      assertThat(reply.getValue("retry_after_ms")).as(reply.encode()).isNull();
+    }
+    assertThat(bus.acquire("timed").getLong("retry_after_ms")).isEqualTo(30_000);
+    assertThat(bus.status("timed").getLong("retry_after_ms")).isEqualTo(30_000);
+    assertThat(bus.status("due").getLong("retry_after_ms")).isZero();
+  }
+
+  @Test
+  void callOnAnOpenEndedForcedBreakerSaysItWaitsForAReset(Vertx vertx) {
+    // Given a breaker forced open without an end
+    JsonObject config = Deployments.config();
+    Bus bus = Deployments.serve(vertx, config, clock);
+    bus.send("force_open", new JsonObject().put("name", "frozen"));
+
+    // When a call goes through it
+    ReplyException refused = bus.refuse("call", new JsonObject().put("name", "frozen").put("address", "anywhere")
+        .put("body", new JsonObject()));
+
+    // Then it is refused with 503 and a message that names no retry time
+    assertThat(refused.failureCode()).isEqualTo(503);
+    assertThat(refused.getMessage())
+        .isEqualTo("CircuitBreaker 'frozen' is forced_open and does not permit further calls until it is reset");
   }
 
   @Test
