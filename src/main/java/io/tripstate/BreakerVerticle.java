@@ -7,8 +7,10 @@ import io.tripstate.bus.OutcomeQueue;
 import io.tripstate.bus.TransitionEvents;
 import io.tripstate.config.HttpConfig;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.VertxScheduler;
 import io.tripstate.http.AdminRoutes;
 import io.tripstate.http.StatusRoutes;
+import io.tripstate.store.OnOwner;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
 import io.tripstate.store.SnapshotCodec;
@@ -20,6 +22,7 @@ import io.vertx.ext.web.Router;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 
 /**
  * Owns the state of named circuit breakers: answers the event-bus API, writes a snapshot to Redis on every
@@ -116,11 +119,13 @@ public class BreakerVerticle extends VerticleBase {
   }
 
   private Persistence createPersistence() {
+    VertxScheduler scheduler = new VertxScheduler(vertx, clock);
+    Executor onOwner = OnOwner.executor(context);
     if (!config.persistence().enabled()) {
-      return new Persistence(vertx, context, null, config.persistence(), "(disabled)", name -> "");
+      return new Persistence(scheduler, onOwner, null, config.persistence(), "(disabled)", name -> "");
     }
     RedisSnapshotStore store = new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence());
-    return new Persistence(vertx, context, store, config.persistence(), config.redisDescription(), store::key);
+    return new Persistence(scheduler, onOwner, store, config.persistence(), config.redisDescription(), store::key);
   }
 
   private Future<Void> listenHttp() {

@@ -41,6 +41,8 @@ public final class BreakerApi {
   private final DeadlineTimer deadlines;
   private final CallAction calls;
   private MessageConsumer<Object> consumer;
+  /** The transition the request being handled caused, for ackAfterWrite; set by {@link #dispatch}. */
+  private Transition toAcknowledge;
 
   public BreakerApi(Vertx vertx, EventBus eventBus, String address, BreakerRegistry registry, Persistence persistence,
       Clock clock, long maxRequestBytes) {
@@ -73,9 +75,9 @@ public final class BreakerApi {
 
   void handle(Message<Object> message) {
     try {
-      persistence.takeTransitionToAcknowledge();
+      toAcknowledge = null;
       JsonObject reply = dispatch(message);
-      Transition transition = persistence.takeTransitionToAcknowledge();
+      Transition transition = persistence.acknowledgesWrites() ? toAcknowledge : null;
       if (reply != null && transition != null) {
         // ackAfterWrite: the reply waits for Redis, bounded by commandTimeoutMs.
         persistence.whenWritten(transition).onComplete(result ->
@@ -113,7 +115,12 @@ public final class BreakerApi {
         String name = Requests.name(body);
         Long permit = Requests.permit(body);
         Double durationMs = Requests.durationMs(body);
+        Breaker before = registry.get(name);
+        Transition last = before == null ? null : before.lastTransition();
         Breaker breaker = registry.record(name, Requests.outcome(body), permit, durationMs, now);
+        if (breaker.lastTransition() != last) {
+          toAcknowledge = breaker.lastTransition();
+        }
         return new JsonObject().put("name", name).put("state", breaker.state().wireName());
       }
       case STATUS:
@@ -125,14 +132,14 @@ public final class BreakerApi {
       case RESET: {
         String name = Requests.name(body);
         existing(name, now);
-        return snapshot(registry.reset(name, now), now);
+        return acknowledged(registry.reset(name, now), now);
       }
       case FORCE_OPEN: {
         String name = Requests.name(body);
-        return snapshot(registry.forceOpen(name, Requests.positiveMillis(body, "duration_ms"), now), now);
+        return acknowledged(registry.forceOpen(name, Requests.positiveMillis(body, "duration_ms"), now), now);
       }
       case DISABLE:
-        return snapshot(registry.disable(Requests.name(body), now), now);
+        return acknowledged(registry.disable(Requests.name(body), now), now);
       case CALL:
         calls.handle(message, body);
         return null;
@@ -165,8 +172,15 @@ public final class BreakerApi {
     return new JsonObject().put("recorded", recorded).put("refused", refused);
   }
 
+  /** The snapshot after an operator action, whose transition the reply acknowledges. */
+  private JsonObject acknowledged(Breaker breaker, long now) {
+    toAcknowledge = breaker.lastTransition();
+    return snapshot(breaker, now);
+  }
+
   private JsonObject acquire(String name, long now) {
     Decision decision = registry.acquire(name, now);
+    toAcknowledge = decision.transition();
     JsonObject reply = new JsonObject()
         .put("name", name)
         .put("permitted", decision.permitted())
