@@ -2,6 +2,7 @@ package io.tripstate.bus;
 
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.VertxScheduler;
 import io.tripstate.store.Persistence;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -46,7 +47,8 @@ public class AcquireHandlerBenchmark {
     TripstateConfig config = TripstateConfig.from(new JsonObject()
         .put("persistence", new JsonObject().put("enabled", false)));
     Clock clock = Clock.systemUTC();
-    Persistence persistence = new Persistence(vertx, null, null, config.persistence(), "(disabled)", name -> "");
+    Persistence persistence = new Persistence(new VertxScheduler(vertx, clock), Runnable::run, null,
+        config.persistence(), "(disabled)", name -> "");
     LocalView view = new LocalView(clock);
     TransitionEvents events = new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), view, persistence);
     BreakerRegistry registry = new BreakerRegistry(config::settingsFor, config.maxBreakers(), 0, events);

@@ -7,16 +7,12 @@ import io.tripstate.breaker.Transition;
 import io.tripstate.config.PersistenceConfig;
 import io.tripstate.engine.Scheduler;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -41,13 +37,10 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   private final WriteQueue queue;
   private final AckWaiters acks;
   private final Set<String> dirty = new LinkedHashSet<>();
-  private final RepeatedWarning restoreFailures;
+  private final Restorer restorer;
   private BreakerRegistry registry;
   private long flushTimer = -1;
   private long probeTimer = -1;
-  private int skipped;
-  private int restoredCount;
-  private Long restoreDurationMs;
   private String runId;
   private Runnable afterLateRestore = () -> { };
 
@@ -66,7 +59,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     this.description = description;
     this.keyOf = keyOf;
     this.acks = new AckWaiters(scheduler);
-    this.restoreFailures = new RepeatedWarning(scheduler::nanoTime);
+    this.restorer = new Restorer(scheduler, owner, store, config, description, lifecycle);
     this.queue = store == null ? null : new WriteQueue(scheduler, owner, store, config.retryMs(), keyOf, lifecycle,
         this, WriteQueue.DEFAULT_MAX_IN_FLIGHT);
     lifecycle.onMove(this::moved);
@@ -104,30 +97,8 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       lifecycle.moveTo(PersistencePhase.DISABLED);
       return Future.succeededFuture();
     }
-    lifecycle.moveTo(PersistencePhase.RESTORING);
     scheduleProbe();
-    long started = scheduler.nanoTime();
-    // The run id is learned before loading, so that a restart of Redis right after the restore is seen.
-    Future<SnapshotStore.LoadResult> load = store.probe().compose(id -> {
-      runId = id;
-      return store.loadAll();
-    });
-    return within(load, config.restoreTimeoutMs()).transform(result -> {
-      if (!lifecycle.is(PersistencePhase.RESTORING)) {
-        return Future.succeededFuture();
-      }
-      if (result.succeeded()) {
-        registry.restore(result.result().snapshots());
-        finishRestore(result.result(), "Restored", started);
-      } else {
-        LOG.log(Level.WARNING, "Could not restore breaker snapshots from Redis at {0} within {1,number,#} ms ({2}); "
-            + "serving with in-memory state and retrying every {3,number,#} ms", description, config.restoreTimeoutMs(),
-            result.cause().toString(), config.retryMs());
-        lifecycle.storeFailed(result.cause());
-        lifecycle.moveTo(PersistencePhase.UNRESTORED);
-      }
-      return Future.succeededFuture();
-    });
+    return restorer.atDeploy(registry, id -> runId = id);
   }
 
   /**
@@ -261,8 +232,8 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     JsonObject status = new JsonObject()
         .put("enabled", store != null)
         .put("phase", lifecycle.phase().wireName())
-        .put("restored_count", restoredCount)
-        .put("restore_duration_ms", restoreDurationMs);
+        .put("restored_count", restorer.restoredCount())
+        .put("restore_duration_ms", restorer.durationMs());
     if (store == null) {
       return status.put("connected", false).put("pending_writes", 0).put("failed_writes", 0)
           .putNull("last_error");
@@ -272,8 +243,8 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
         .put("pending_writes", queue.pendingWrites() + (int) dirty.stream().filter(n -> !queue.isPending(n)).count())
         .put("failed_writes", queue.failedWrites())
         .put("last_error", lifecycle.lastError())
-        .put("restored", restoreDurationMs != null)
-        .put("skipped_snapshots", skipped)
+        .put("restored", restorer.durationMs() != null)
+        .put("skipped_snapshots", restorer.skipped())
         .put("stale_writes", queue.refusedWrites())
         .put("ack_waiters", acks.size());
   }
@@ -327,7 +298,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       boolean restartedServer = runId != null && !runId.isEmpty() && !runId.equals(newRunId);
       runId = newRunId;
       if (phase == PersistencePhase.UNRESTORED) {
-        lateRestore();
+        restorer.late(registry, queue::submit, afterLateRestore);
         return;
       }
       lifecycle.storeAnswered();
@@ -335,43 +306,6 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
         rewriteAll();
       }
     }));
-  }
-
-  private void lateRestore() {
-    lifecycle.moveTo(PersistencePhase.RESTORING);
-    long started = scheduler.nanoTime();
-    within(store.loadAll(), config.restoreTimeoutMs()).onComplete(result -> {
-      if (!lifecycle.is(PersistencePhase.RESTORING)) {
-        return;
-      }
-      if (result.failed()) {
-        int suppressed = restoreFailures.check(result.cause().toString());
-        if (suppressed >= 0) {
-          LOG.log(Level.WARNING, "Late restore from Redis at {0} failed ({1}); retrying{2}", description,
-              result.cause().toString(), RepeatedWarning.suppressedNote(suppressed));
-        }
-        lifecycle.storeFailed(result.cause());
-        lifecycle.moveTo(PersistencePhase.UNRESTORED);
-        return;
-      }
-      List<Breaker> kept = registry.mergeLate(result.result().snapshots());
-      kept.forEach(breaker -> queue.submit(breaker.name()));
-      finishRestore(result.result(), "Late-restored", started);
-      afterLateRestore.run();
-      if (!kept.isEmpty()) {
-        LOG.log(Level.INFO, "{0} breaker(s) made a transition here while Redis was away; their local state wins "
-            + "and is written above the stored version", kept.size());
-      }
-    });
-  }
-
-  private void finishRestore(SnapshotStore.LoadResult result, String verb, long startedNanos) {
-    skipped = result.skipped();
-    restoredCount = result.snapshots().size();
-    restoreDurationMs = TimeUnit.NANOSECONDS.toMillis(scheduler.nanoTime() - startedNanos);
-    LOG.log(Level.INFO, "{0} {1} breaker(s) from Redis at {2} in {3,number,#} ms ({4} unreadable, skipped)", verb,
-        restoredCount, description, restoreDurationMs, skipped);
-    lifecycle.moveTo(PersistencePhase.SYNCED);
   }
 
   /** Redis restarted (its run id changed) and may have lost everything: write every breaker again. */
@@ -398,19 +332,4 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     breaker.versions().stored(breaker.version(), breaker.versions().changes());
   }
 
-  /** The future's outcome on the owner's context, or a timeout after {@code timeoutMs} on the scheduler. */
-  private <T> Future<T> within(Future<T> future, long timeoutMs) {
-    Promise<T> promise = Promise.promise();
-    long timer = scheduler.schedule(timeoutMs, () ->
-        promise.tryFail(new TimeoutException("no answer within " + timeoutMs + " ms")));
-    future.onComplete(result -> owner.execute(() -> {
-      scheduler.cancel(timer);
-      if (result.succeeded()) {
-        promise.tryComplete(result.result());
-      } else {
-        promise.tryFail(result.cause());
-      }
-    }));
-    return promise.future();
-  }
 }

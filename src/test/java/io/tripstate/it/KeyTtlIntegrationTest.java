@@ -76,4 +76,34 @@ class KeyTtlIntegrationTest {
     assertThat(failing.getLong("retry_after_ms")).isEqualTo(60_000);
     assertThat(bus.refuse("status", new JsonObject().put("name", "counted")).failureCode()).isEqualTo(404);
   }
+
+  @Test
+  void perBreakerTtlsApplyAndAForcedOpenWithADurationOutlivesItsTtl(Vertx vertx) {
+    // Given keys that live 1 s by default and for "brief", and 3600 s for "kept"; persistence's own TTLs unset
+    JsonObject config = Deployments.config(redis.url())
+        .put("defaults", new JsonObject().put("failureThreshold", 2).put("ttlSeconds", 1).put("openTtlSeconds", 1))
+        .put("breakers", new JsonObject().put("kept", new JsonObject().put("ttlSeconds", 3_600)));
+    String first = Bus.await(vertx.deployVerticle(new BreakerVerticle(clock), new DeploymentOptions().setConfig(config)));
+    Bus bus = Deployments.bus(vertx, config);
+
+    // When "kept" and "brief" count a failure, and "window" is forced open for a minute
+    bus.record("kept", "failure");
+    bus.record("brief", "failure");
+    bus.send("force_open", new JsonObject().put("name", "window").put("duration_ms", 60_000));
+    await().atMost(Duration.ofSeconds(5)).until(() -> stored(config, "kept", "closed")
+        && stored(config, "window", "forced_open"));
+
+    // Then each key has its own TTL: the breaker's, and the forced time left plus a ttlSeconds
+    assertThat(ttl(config, "kept")).isBetween(3_590L, 3_600L);
+    assertThat(ttl(config, "window")).isBetween(55L, 61L);
+
+    // and after the default TTL passed, a new verticle finds "kept" and "window" but not "brief"
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.command("GET", Deployments.key(config, "brief")) == null);
+    Bus.await(vertx.undeploy(first));
+    Bus.await(vertx.deployVerticle(new BreakerVerticle(clock), new DeploymentOptions().setConfig(config)));
+    assertThat(bus.status("kept").getInteger("failure_count")).isEqualTo(1);
+    assertThat(bus.status("window").getString("state")).isEqualTo("forced_open");
+    assertThat(bus.status("window").getLong("retry_after_ms")).isEqualTo(60_000);
+    assertThat(bus.refuse("status", new JsonObject().put("name", "brief")).failureCode()).isEqualTo(404);
+  }
 }
