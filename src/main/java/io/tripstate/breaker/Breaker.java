@@ -44,7 +44,8 @@ public final class Breaker {
   private int halfOpenSuccesses;
   private long updatedAtMs;
   private long permitSeq;
-  private final Versions versions = new Versions();
+  /** Allocated at the first change or adoption of a stored version: an idle breaker carries none. */
+  private Versions versions;
   private Transition lastTransition;
   /** The deadline the owner has queued for this breaker; maintained by the registry. */
   long queuedDeadline = Long.MAX_VALUE;
@@ -84,7 +85,9 @@ public final class Breaker {
     openedAtMs = snapshot.openedAtMs() == null ? NO_TIME : snapshot.openedAtMs();
     forcedUntilMs = snapshot.forcedUntilMs() == null ? NO_TIME : snapshot.forcedUntilMs();
     halfOpenSuccesses = snapshot.halfOpenSuccesses();
-    versions.adopted(snapshot.version());
+    if (versions != null || snapshot.version() != 0) {
+      versions().adopted(snapshot.version());
+    }
     updatedAtMs = snapshot.updatedAtMs();
     Long stored = snapshot.openTimeoutMs();
     openTimeoutMs = stored == null ? settings.resetTimeoutMs() : Math.max(1, Math.min(stored,
@@ -245,12 +248,15 @@ public final class Breaker {
 
   public Snapshot snapshot() {
     return new Snapshot(name, state, failureCount, openedAtMs == NO_TIME ? null : openedAtMs, trials.count(),
-        versions.version(), updatedAtMs, openTimeoutMs, forcedUntilMs == NO_TIME ? null : forcedUntilMs,
+        version(), updatedAtMs, openTimeoutMs, forcedUntilMs == NO_TIME ? null : forcedUntilMs,
         halfOpenSuccesses, window == null ? null : window.state());
   }
 
   /** What this breaker knows of its stored copy, and which of its changes are not in it. */
   public Versions versions() {
+    if (versions == null) {
+      versions = new Versions();
+    }
     return versions;
   }
 
@@ -267,12 +273,9 @@ public final class Breaker {
     return state;
   }
 
-  /**
-   * The store's version of this state: the version of the stored copy it is based on, plus one while it has
-   * changes not yet written (the version its next write will carry). See {@link Versions}.
-   */
+  /** The store's version of this state: the one it is, or will be, stored as. See {@link Versions#version()}. */
   public long version() {
-    return versions.version();
+    return versions == null ? 0 : versions.version();
   }
 
   public BreakerSettings settings() {
@@ -372,7 +375,7 @@ public final class Breaker {
   }
 
   private void changed(long nowMs) {
-    versions.changed();
+    versions().changed();
     updatedAtMs = nowMs;
   }
 

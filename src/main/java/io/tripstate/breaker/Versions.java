@@ -14,15 +14,20 @@ public final class Versions {
   private long storedChanges;
   private long transitionChange;
   private long operatorChange;
+  /** The changes covered by the write out now, or -1 when none is. */
+  private long sendingChanges = -1;
 
   Versions() {}
 
   /**
-   * The version reported for the breaker: {@link #storedVersion()}, plus one while changes are unwritten (the
-   * version the next write will carry once the write in flight, if any, has landed).
+   * The version reported for the breaker, the one its current state is (or will be) stored as:
+   * {@link #storedVersion()}, plus one for a write out now, plus one for changes that write does not cover.
+   * Exact unless a write fails or the store holds another writer's version.
    */
   public long version() {
-    return unwritten() ? storedVersion + 1 : storedVersion;
+    boolean sending = sendingChanges >= 0;
+    long covered = sending ? sendingChanges : storedChanges;
+    return storedVersion + (sending ? 1 : 0) + (changes > covered ? 1 : 0);
   }
 
   /** The version of the stored copy this state is based on; 0 when nothing was stored or restored. */
@@ -57,6 +62,17 @@ public final class Versions {
   public void stored(long version, long coveredChanges) {
     storedVersion = version;
     storedChanges = Math.max(storedChanges, coveredChanges);
+    sendingChanges = -1;
+  }
+
+  /** A write covering the changes up to {@code coveredChanges} goes out now, based on {@link #storedVersion()}. */
+  public void sending(long coveredChanges) {
+    sendingChanges = coveredChanges;
+  }
+
+  /** The write out did not land, as far as this instance knows (it failed, or was never sent). */
+  public void notSent() {
+    sendingChanges = -1;
   }
 
   /**
@@ -65,12 +81,14 @@ public final class Versions {
    */
   public void rebase(long version) {
     storedVersion = version;
+    sendingChanges = -1;
   }
 
   /** The breaker took a stored copy of {@code version}: nothing made here is left to write. */
   void adopted(long version) {
     storedVersion = version;
     storedChanges = changes;
+    sendingChanges = -1;
   }
 
   void changed() {

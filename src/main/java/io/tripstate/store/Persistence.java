@@ -189,8 +189,17 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       return null;
     }
     Snapshot snapshot = breaker.snapshot();
+    breaker.versions().sending(breaker.versions().changes());
     return new WriteQueue.Write(snapshot, breaker.versions().storedVersion(), breaker.versions().changes(),
         KeyTtl.seconds(snapshot, breaker.settings(), scheduler.nowMs()));
+  }
+
+  @Override
+  public void notWritten(WriteQueue.Write write) {
+    Breaker breaker = registry.get(write.snapshot().name());
+    if (breaker != null) {
+      breaker.versions().notSent();
+    }
   }
 
   @Override

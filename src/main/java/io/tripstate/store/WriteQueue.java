@@ -49,6 +49,9 @@ public final class WriteQueue {
 
     /** The store refused {@code write} because it holds another version: reconcile, and submit again to write. */
     void refused(Write write, SnapshotStore.WriteResult result);
+
+    /** {@code write} did not land as far as is known (it failed, or the client's pool refused to send it). */
+    void notWritten(Write write);
   }
 
   /**
@@ -229,6 +232,7 @@ public final class WriteQueue {
       // from here: the refusal can arrive on this very stack, and retrying at once would spin.
       waiting.remove(name);
       deferred.add(name);
+      source.notWritten(write);
       scheduleDeferred();
     } else {
       failed(write, result.cause());
@@ -272,6 +276,7 @@ public final class WriteQueue {
   private void failed(Write write, Throwable error) {
     String name = write.snapshot().name();
     failedWrites++;
+    source.notWritten(write);
     // The earliest are kept: of several writes based on the same version, only the first to run can land.
     ArrayDeque<Write> failedBefore = unconfirmed.computeIfAbsent(name, n -> new ArrayDeque<>(2));
     if (failedBefore.size() < UNCONFIRMED_KEPT) {

@@ -68,6 +68,9 @@ class WriteQueueTest {
     public void refused(WriteQueue.Write write, WriteResult result) {
       refusals.add(write.snapshot().name() + " over version " + result.version());
     }
+
+    @Override
+    public void notWritten(WriteQueue.Write write) {}
   }
 
   private record Held(Request request, Promise<WriteResult> answer) {}
