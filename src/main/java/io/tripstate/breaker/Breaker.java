@@ -79,7 +79,7 @@ public final class Breaker {
    * dropped (late outcomes of those trials are refused), nothing is left to write, and permits keep their
    * sequence, so that a permit handed out before never matches a new trial.
    */
-  public void adopt(Snapshot snapshot) {
+  void adopt(Snapshot snapshot) {
     trials.clear(true);
     state = snapshot.state();
     openedAtMs = snapshot.openedAtMs() == null ? NO_TIME : snapshot.openedAtMs();

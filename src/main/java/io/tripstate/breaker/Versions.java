@@ -6,7 +6,9 @@ package io.tripstate.breaker;
  * are not in that copy yet. That is what the reconciliation rule of {@link BreakerRegistry#reconcile} reads.
  *
  * <p>Local changes are counted here ({@link #changes()}, never stored): a write covers the changes made up to
- * when it was taken, so changes made while it was in flight stay unwritten. Confined to the breaker's owner.
+ * when it was taken, so changes made while it was in flight stay unwritten. The breaker counts its changes;
+ * whoever writes its snapshots ({@code store.Persistence}) reports what the store did with them. Confined to
+ * the breaker's owner.
  */
 public final class Versions {
   private long storedVersion;
