@@ -21,6 +21,7 @@ import io.tripstate.http.HttpRoutes;
 import io.tripstate.http.MetricsRoutes;
 import io.tripstate.metrics.BreakerMetrics;
 import io.tripstate.metrics.MeterRegistries;
+import io.tripstate.store.OnOwner;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
 import io.tripstate.store.SnapshotCodec;
@@ -34,6 +35,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * Owns the state of named circuit breakers: answers the event-bus API, writes a snapshot to Redis on every
@@ -205,10 +207,12 @@ public class BreakerVerticle extends VerticleBase {
   }
 
   private Persistence createPersistence(RedisSnapshotStore store) {
+    VertxScheduler scheduler = new VertxScheduler(vertx, clock);
+    Executor onOwner = OnOwner.executor(context);
     if (store == null) {
-      return new Persistence(vertx, context, null, config.persistence(), "(disabled)", name -> "");
+      return new Persistence(scheduler, onOwner, null, config.persistence(), "(disabled)", name -> "");
     }
-    return new Persistence(vertx, context, store, config.persistence(), config.redisDescription(), store::key);
+    return new Persistence(scheduler, onOwner, store, config.persistence(), config.redisDescription(), store::key);
   }
 
   /** A Redis stream per breaker on the snapshots' client, or memory when persistence is off. */

@@ -49,7 +49,8 @@ public class AcquireHandlerBenchmark {
     TripstateConfig config = TripstateConfig.from(new JsonObject()
         .put("persistence", new JsonObject().put("enabled", false)));
     Clock clock = Clock.systemUTC();
-    Persistence persistence = new Persistence(vertx, null, null, config.persistence(), "(disabled)", name -> "");
+    Persistence persistence = new Persistence(new VertxScheduler(vertx, clock), Runnable::run, null,
+        config.persistence(), "(disabled)", name -> "");
     BreakerEngine engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
         List.of(new LocalView(clock), new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence));
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence, false, config.maxRequestBytes());

@@ -44,9 +44,11 @@ public final class Breaker {
   private long openTimeoutMs;
   private long forcedUntilMs = NO_TIME;
   private int halfOpenSuccesses;
-  private long version;
   private long updatedAtMs;
   private long permitSeq;
+  /** Allocated at the first change or adoption of a stored version: an idle breaker carries none. */
+  private Versions versions;
+  private Transition lastTransition;
   /** The deadline the owner has queued for this breaker; maintained by the registry. */
   long queuedDeadline = Long.MAX_VALUE;
 
@@ -70,27 +72,42 @@ public final class Breaker {
    */
   public static Breaker restore(Snapshot snapshot, BreakerSettings settings, long permitSeed) {
     Breaker breaker = new Breaker(snapshot.name(), settings, permitSeed);
-    breaker.state = snapshot.state();
-    breaker.openedAtMs = snapshot.openedAtMs() == null ? NO_TIME : snapshot.openedAtMs();
-    breaker.forcedUntilMs = snapshot.forcedUntilMs() == null ? NO_TIME : snapshot.forcedUntilMs();
-    breaker.halfOpenSuccesses = snapshot.halfOpenSuccesses();
-    breaker.version = snapshot.version();
-    breaker.updatedAtMs = snapshot.updatedAtMs();
+    breaker.adopt(snapshot);
+    return breaker;
+  }
+
+  /**
+   * Takes the state of a stored snapshot (restore rules as in {@link #restore}); local counters and trials are
+   * dropped (late outcomes of those trials are refused), nothing is left to write, and permits keep their
+   * sequence, so that a permit handed out before never matches a new trial.
+   */
+  void adopt(Snapshot snapshot) {
+    trials.clear(true);
+    state = snapshot.state();
+    openedAtMs = snapshot.openedAtMs() == null ? NO_TIME : snapshot.openedAtMs();
+    forcedUntilMs = snapshot.forcedUntilMs() == null ? NO_TIME : snapshot.forcedUntilMs();
+    halfOpenSuccesses = snapshot.halfOpenSuccesses();
+    if (versions != null || snapshot.version() != 0) {
+      versions().adopted(snapshot.version());
+    }
+    updatedAtMs = snapshot.updatedAtMs();
     Long stored = snapshot.openTimeoutMs();
-    breaker.openTimeoutMs = stored == null ? settings.resetTimeoutMs() : Math.max(1, Math.min(stored,
+    openTimeoutMs = stored == null ? settings.resetTimeoutMs() : Math.max(1, Math.min(stored,
         settings.maxOpenTimeoutMs()));
     WindowState counters = snapshot.window();
-    if (breaker.window == null) {
-      breaker.failureCount = counters == null ? snapshot.failureCount() : 0;
-    } else if (counters != null && counters.type() == settings.window().type()
-        && counters.size() == settings.window().size()) {
-      breaker.window.load(counters);
-      // Not recomputed from the window: failed trials count here but not in the window.
-      breaker.failureCount = snapshot.failureCount();
-    } else {
-      breaker.failureCount = snapshot.state() == CLOSED ? 0 : snapshot.failureCount();
+    if (window == null) {
+      failureCount = counters == null ? snapshot.failureCount() : 0;
+      return;
     }
-    return breaker;
+    window.clear();
+    if (counters != null && counters.type() == settings.window().type()
+        && counters.size() == settings.window().size()) {
+      window.load(counters);
+      // Not recomputed from the window: failed trials count here but not in the window.
+      failureCount = snapshot.failureCount();
+    } else {
+      failureCount = snapshot.state() == CLOSED ? 0 : snapshot.failureCount();
+    }
   }
 
   /** Whether the state machine allows moving from one state to another. */
@@ -161,7 +178,7 @@ public final class Breaker {
    *
    * @param permit the permit from {@link #acquire(long)}, or {@code null}
    * @param durationMs how long the call took, or {@code null}; slow when it reaches {@code slowCallDurationMs}
-   * @return the transition this caused, or {@code null}; compare {@link #version()} to see a counter change
+   * @return the transition this caused, or {@code null}; compare {@link Versions#changes()} to see a counter change
    * @throws PermitRejectedException when the permit is unknown, already used or expired (nothing changes)
    */
   public Transition record(Outcome outcome, Long permit, Double durationMs, long nowMs) {
@@ -199,20 +216,20 @@ public final class Breaker {
 
   /** Closes the breaker from any state and clears its counters. */
   public Transition reset(long nowMs) {
-    return close(nowMs, "reset");
+    return byOperator(close(nowMs, "reset"));
   }
 
   /** Rejects everything until {@link #reset} or, when {@code durationMs} is given, until it elapsed. */
   public Transition forceOpen(Long durationMs, long nowMs) {
     halfOpenSuccesses = 0;
     forcedUntilMs = durationMs == null ? NO_TIME : nowMs + durationMs;
-    return moveTo(FORCED_OPEN, nowMs, "forced_open");
+    return byOperator(moveTo(FORCED_OPEN, nowMs, "forced_open"));
   }
 
   /** Permits everything and counts nothing until {@link #reset}. */
   public Transition disable(long nowMs) {
     clearCounters();
-    return moveTo(DISABLED, nowMs, "disabled");
+    return byOperator(moveTo(DISABLED, nowMs, "disabled"));
   }
 
   /** Milliseconds until a rejecting breaker may permit again; 0 when due or unknown. */
@@ -260,15 +277,23 @@ public final class Breaker {
         window.slowFailures(nowMs));
   }
 
-  /** Moves this breaker's versions above {@code base}, so that its local changes win over a stored copy. */
-  public void rebaseVersion(long base) {
-    version = base + Math.max(1, version);
-  }
-
   public Snapshot snapshot() {
     return new Snapshot(name, state, failureCount, openedAtMs == NO_TIME ? null : openedAtMs, trials.count(),
-        version, updatedAtMs, openTimeoutMs, forcedUntilMs == NO_TIME ? null : forcedUntilMs, halfOpenSuccesses,
-        window == null ? null : window.state());
+        version(), updatedAtMs, openTimeoutMs, forcedUntilMs == NO_TIME ? null : forcedUntilMs,
+        halfOpenSuccesses, window == null ? null : window.state());
+  }
+
+  /** What this breaker knows of its stored copy, and which of its changes are not in it. */
+  public Versions versions() {
+    if (versions == null) {
+      versions = new Versions();
+    }
+    return versions;
+  }
+
+  /** The last transition this breaker made here (not one it adopted), or {@code null}. */
+  public Transition lastTransition() {
+    return lastTransition;
   }
 
   public String name() {
@@ -279,8 +304,9 @@ public final class Breaker {
     return state;
   }
 
+  /** The store's version of this state: the one it is, or will be, stored as. See {@link Versions#version()}. */
   public long version() {
-    return version;
+    return versions == null ? 0 : versions.version();
   }
 
   public BreakerSettings settings() {
@@ -369,11 +395,18 @@ public final class Breaker {
     trials.clear(to != CLOSED);
     state = to;
     changed(nowMs);
-    return new Transition(name, from, to, nowMs, reason, version);
+    versions.transitioned();
+    lastTransition = new Transition(name, from, to, nowMs, reason, versions.version());
+    return lastTransition;
+  }
+
+  private Transition byOperator(Transition transition) {
+    versions.byOperator();
+    return transition;
   }
 
   private void changed(long nowMs) {
-    version++;
+    versions().changed();
     updatedAtMs = nowMs;
   }
 

@@ -108,12 +108,12 @@ public final class BreakerRegistry {
   public Breaker recordRun(String name, Outcome outcome, Long permit, Double durationMs, int times, long nowMs) {
     Breaker breaker = getOrCreate(name, nowMs);
     for (int i = 0; i < times; i++) {
-      long before = breaker.version();
+      long before = breaker.versions().changes();
       Transition transition = breaker.record(outcome, permit, durationMs, nowMs);
       listener.onRecorded(breaker, outcome, durationMs);
       if (transition != null) {
         listener.onTransition(breaker, transition);
-      } else if (breaker.version() != before) {
+      } else if (breaker.versions().changes() != before) {
         listener.onCounterChange(breaker);
       }
       if (breaker.state() != BreakerState.CLOSED) {
@@ -212,24 +212,68 @@ public final class BreakerRegistry {
   }
 
   /**
-   * Merges snapshots that arrived after requests were already served (Redis was unreachable at deploy).
-   * A breaker that changed locally meanwhile keeps its local state, with its version moved above the stored
-   * one; a breaker that did not (or does not exist here) takes the stored state.
+   * Merges snapshots that arrived after requests were already served (Redis was unreachable at deploy), each
+   * by the rule of {@link #reconcile}.
    *
-   * @return the breakers whose local state must now be written over the stored one
+   * @return the breakers that keep their local state and must now be written above the stored version
    */
   public List<Breaker> mergeLate(Collection<Snapshot> snapshots) {
-    List<Breaker> rebased = new ArrayList<>();
+    List<Breaker> kept = new ArrayList<>();
     for (Snapshot snapshot : snapshots) {
-      Breaker local = breakers.get(snapshot.name());
-      if (local == null || local.version() == 0) {
-        put(Breaker.restore(snapshot, settingsFor.apply(snapshot.name()), permitSeed));
-      } else {
-        local.rebaseVersion(snapshot.version());
-        rebased.add(local);
+      if (reconcile(snapshot) == Reconciled.KEPT) {
+        kept.add(breakers.get(snapshot.name()));
       }
     }
-    return rebased;
+    return kept;
+  }
+
+  /** What {@link #reconcile} did with a stored snapshot. */
+  public enum Reconciled {
+    /** No breaker of that name was here: it was created from the snapshot (beyond {@code maxBreakers} too). */
+    CREATED,
+    /** The breaker took the stored snapshot; its local counters, trials and unwritten changes are dropped. */
+    ADOPTED,
+    /** The breaker keeps its state, now based on the stored version: its next write lands above it. */
+    KEPT
+  }
+
+  /**
+   * Reconciles a breaker with the snapshot the store holds, when the two may differ: a late restore, a write
+   * the store refused because it held another version (and, for sharing across instances, a snapshot another
+   * instance wrote). The rule goes by state, never by counters:
+   * <ul>
+   *   <li>a breaker that made no transition here since its stored copy takes the stored snapshot (counters
+   *       alone never beat a stored state);
+   *   <li>one that made a transition here keeps its state and is rebased on the stored version,
+   *   <li>except that a stored operator state ({@code forced_open}, {@code disabled}) wins over local automatic
+   *       transitions; a local operator action ({@code reset}, {@code force_open}, {@code disable}) wins over
+   *       any stored state.
+   * </ul>
+   * A breaker that takes the snapshot is reported through {@link Listener#onRestored}.
+   */
+  public Reconciled reconcile(Snapshot stored) {
+    Breaker local = breakers.get(stored.name());
+    if (local == null) {
+      put(Breaker.restore(stored, settingsFor.apply(stored.name()), permitSeed));
+      return Reconciled.CREATED;
+    }
+    if (storedWins(local.versions(), stored.state())) {
+      local.adopt(stored);
+      listener.onRestored(local);
+      schedule(local);
+      return Reconciled.ADOPTED;
+    }
+    local.versions().rebase(stored.version());
+    return Reconciled.KEPT;
+  }
+
+  /** The rule of {@link #reconcile}: whether a stored state replaces the local one. */
+  static boolean storedWins(Versions local, BreakerState stored) {
+    if (!local.transitionedSinceStored()) {
+      return true;
+    }
+    boolean operatorState = stored == BreakerState.FORCED_OPEN || stored == BreakerState.DISABLED;
+    return operatorState && !local.operatorActionSinceStored();
   }
 
   private void put(Breaker breaker) {

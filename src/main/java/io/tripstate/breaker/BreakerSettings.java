@@ -19,6 +19,11 @@ import java.util.Set;
  *     {@link #MAX_CALL_TIMEOUT_MS}
  * @param failureCodes target failure codes below 500 that the {@code call} action counts as failures;
  *     default none
+ * @param openTtlSeconds least TTL of the Redis key of an open breaker, seconds; the key also outlives the open
+ *     time left by {@code ttlSeconds}; default {@code persistence.openTtlSeconds} (86400); 0 = no expiry
+ * @param ttlSeconds TTL of the Redis key of a closed breaker, and least TTL of a half-open one (which also
+ *     outlives its trial permits), seconds; default {@code persistence.ttlSeconds} (3600); 0 = no expiry.
+ *     Keys of {@code forced_open} without a duration and of {@code disabled} never expire
  */
 public record BreakerSettings(
     int failureThreshold,
@@ -32,7 +37,9 @@ public record BreakerSettings(
     long slowCallDurationMs,
     Backoff backoff,
     long callTimeoutMs,
-    Set<Integer> failureCodes) {
+    Set<Integer> failureCodes,
+    long openTtlSeconds,
+    long ttlSeconds) {
 
   /**
    * The duration from which a call counts as slow, or 0 when durations do not matter: only {@code count} and
@@ -51,6 +58,12 @@ public record BreakerSettings(
    * breaker's settings can still wait longer than the verticle does.
    */
   public static final long MAX_CALL_TIMEOUT_MS = 3_600_000;
+  /** The default {@code openTtlSeconds}: one day. */
+  public static final long DEFAULT_OPEN_TTL_SECONDS = 86_400;
+  /** The default {@code ttlSeconds}: one hour. */
+  public static final long DEFAULT_TTL_SECONDS = 3_600;
+  /** The largest {@code openTtlSeconds} and {@code ttlSeconds}: a year. */
+  public static final long MAX_TTL_SECONDS = 365L * 86_400;
 
   /**
    * The window of a closed breaker.
@@ -106,6 +119,10 @@ public record BreakerSettings(
             + backoff.maxResetTimeoutMs());
     require(callTimeoutMs >= 1 && callTimeoutMs <= MAX_CALL_TIMEOUT_MS, "callTimeoutMs must be between 1 and "
         + MAX_CALL_TIMEOUT_MS + ", was " + callTimeoutMs);
+    require(openTtlSeconds >= 0 && openTtlSeconds <= MAX_TTL_SECONDS, "openTtlSeconds must be between 0 and "
+        + MAX_TTL_SECONDS + ", was " + openTtlSeconds);
+    require(ttlSeconds >= 0 && ttlSeconds <= MAX_TTL_SECONDS, "ttlSeconds must be between 0 and " + MAX_TTL_SECONDS
+        + ", was " + ttlSeconds);
     failureCodes = failureCodes == null ? Set.of() : Set.copyOf(failureCodes);
   }
 
@@ -123,7 +140,7 @@ public record BreakerSettings(
         .halfOpenMaxCalls(halfOpenMaxCalls).successThreshold(successThreshold).permitTimeoutMs(permitTimeoutMs)
         .window(window).failureRateThreshold(failureRateThreshold).slowCallRateThreshold(slowCallRateThreshold)
         .slowCallDurationMs(slowCallDurationMs).backoff(backoff).callTimeoutMs(callTimeoutMs)
-        .failureCodes(failureCodes);
+        .failureCodes(failureCodes).openTtlSeconds(openTtlSeconds).ttlSeconds(ttlSeconds);
   }
 
   private static void require(boolean condition, String message) {
@@ -147,6 +164,8 @@ public record BreakerSettings(
     private Backoff backoff = new Backoff(1.0, 600_000);
     private long callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS;
     private Set<Integer> failureCodes = Set.of();
+    private long openTtlSeconds = DEFAULT_OPEN_TTL_SECONDS;
+    private long ttlSeconds = DEFAULT_TTL_SECONDS;
 
     public Builder failureThreshold(int value) {
       failureThreshold = value;
@@ -216,11 +235,21 @@ public record BreakerSettings(
       return this;
     }
 
+    public Builder openTtlSeconds(long value) {
+      openTtlSeconds = value;
+      return this;
+    }
+
+    public Builder ttlSeconds(long value) {
+      ttlSeconds = value;
+      return this;
+    }
+
     /** @throws IllegalArgumentException naming the field that is out of range */
     public BreakerSettings build() {
       return new BreakerSettings(failureThreshold, resetTimeoutMs, halfOpenMaxCalls, successThreshold,
           permitTimeoutMs, window, failureRateThreshold, slowCallRateThreshold, slowCallDurationMs, backoff,
-          callTimeoutMs, failureCodes);
+          callTimeoutMs, failureCodes, openTtlSeconds, ttlSeconds);
     }
   }
 }

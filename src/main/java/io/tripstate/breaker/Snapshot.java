@@ -1,8 +1,8 @@
 package io.tripstate.breaker;
 
 /**
- * What is persisted and reported of one breaker. Immutable; {@code version} only grows, so that a store
- * can refuse a write older than what it holds.
+ * What is persisted and reported of one breaker. Immutable; its {@code version} is the store's, so that a
+ * write based on an outdated version is refused (compare-and-set).
  *
  * @param name the breaker's name
  * @param state its state
@@ -11,7 +11,8 @@ package io.tripstate.breaker;
  * @param openedAtMs when it last opened, epoch milliseconds (kept until it closes, so also while half-open),
  *     or {@code null} when it has not opened since it last closed
  * @param halfOpenAttempts trial calls currently out in {@code half_open}; 0 otherwise
- * @param version grows with every persisted change (transition or counter change) and survives restarts
+ * @param version the store's version: every write the store accepts stores the version it was based on plus
+ *     one; 0 for a breaker never stored, and for the older service's version-less values
  * @param updatedAtMs when the last persisted change happened, epoch milliseconds
  * @param openTimeoutMs the current open time (grows with backoff), or {@code null} for the configured one
  * @param forcedUntilMs when a {@code forced_open} ends by itself, or {@code null}
@@ -38,6 +39,12 @@ public record Snapshot(
     if (state == BreakerState.OPEN && openedAtMs == null) {
       throw new IllegalArgumentException("an open snapshot needs opened_at");
     }
+  }
+
+  /** The same snapshot at another version (the store sets the version of what it writes). */
+  public Snapshot withVersion(long newVersion) {
+    return newVersion == version ? this : new Snapshot(name, state, failureCount, openedAtMs, halfOpenAttempts,
+        newVersion, updatedAtMs, openTimeoutMs, forcedUntilMs, halfOpenSuccesses, window);
   }
 
   /** The fields of the first version (and of the older Python service). */

@@ -17,7 +17,7 @@ final class BreakerSettingsReader {
   /** The keys of a breaker section. */
   static final Set<String> KEYS = Set.of("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls",
       "successThreshold", "permitTimeoutMs", "window", "failureRateThreshold", "slowCallRateThreshold",
-      "slowCallDurationMs", "backoff", "callTimeoutMs", "failureCodes");
+      "slowCallDurationMs", "backoff", "callTimeoutMs", "failureCodes", "openTtlSeconds", "ttlSeconds");
   static final Set<String> WINDOW_KEYS = Set.of("type", "size", "minimumCalls");
   static final Set<String> BACKOFF_KEYS = Set.of("multiplier", "maxResetTimeoutMs");
 
@@ -33,12 +33,13 @@ final class BreakerSettingsReader {
   }
 
   /**
-   * The settings of {@code section}, each key absent from it taken from {@link BreakerSettings#DEFAULTS}.
+   * The settings of {@code section}, each key absent from it taken from {@code base} (the built-in defaults,
+   * with the key TTLs of the {@code persistence} section).
    *
    * @throws ConfigException naming the full key and the value that is wrong
    */
-  static BreakerSettings read(ConfigReader section) {
-    return new BreakerSettingsReader(section).settings(BreakerSettings.DEFAULTS);
+  static BreakerSettings read(ConfigReader section, BreakerSettings base) {
+    return new BreakerSettingsReader(section).settings(base);
   }
 
   /** Reports the keys of a breaker section, and of its {@code window} and {@code backoff}, that are unknown. */
@@ -63,7 +64,9 @@ final class BreakerSettingsReader {
         .callTimeoutMs(whole(section, "callTimeoutMs", base.callTimeoutMs(),
             BreakerSettings.MAX_CALL_TIMEOUT_MS))
         .failureCodes(section.wholeNumbers("failureCodes", base.failureCodes(), Integer.MIN_VALUE,
-            Integer.MAX_VALUE));
+            Integer.MAX_VALUE))
+        .openTtlSeconds(section.number("openTtlSeconds", base.openTtlSeconds(), 0, BreakerSettings.MAX_TTL_SECONDS))
+        .ttlSeconds(section.number("ttlSeconds", base.ttlSeconds(), 0, BreakerSettings.MAX_TTL_SECONDS));
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {

@@ -79,7 +79,8 @@ public final class TripstateConfig {
     metrics = MetricsConfig.from(root.section("metrics"));
     history = HistoryConfig.from(root.section("history"));
     ConfigReader defaultsSection = root.section("defaults");
-    defaults = BreakerSettingsReader.read(defaultsSection);
+    BreakerSettings base = keyTtls(root.section("persistence"), defaultsSection, persistence);
+    defaults = BreakerSettingsReader.read(defaultsSection, base);
     perBreaker = new HashMap<>();
     ConfigReader breakers = root.section("breakers");
     for (String name : breakers.raw().fieldNames()) {
@@ -87,8 +88,27 @@ public final class TripstateConfig {
       // defaults: a count window caps minimumCalls at its size, and a breaker with a larger window must
       // not inherit that cap.
       JsonObject merged = defaultsSection.raw().copy().mergeIn(breakers.section(name).raw(), true);
-      perBreaker.put(name, BreakerSettingsReader.read(new ConfigReader(merged, breakers.key(name))));
+      perBreaker.put(name, BreakerSettingsReader.read(new ConfigReader(merged, breakers.key(name)), base));
     }
+  }
+
+  /**
+   * The built-in breaker defaults with the key TTLs of the {@code persistence} section, where they were first
+   * configured; {@code defaults} and {@code breakers.{name}} override them. Set in both places with different
+   * values they are refused, rather than one silently shadowing the other.
+   */
+  private static BreakerSettings keyTtls(ConfigReader persistenceSection, ConfigReader defaultsSection,
+      PersistenceConfig persistence) {
+    for (String key : new String[] {"openTtlSeconds", "ttlSeconds"}) {
+      Object inPersistence = persistenceSection.raw().getValue(key);
+      Object inDefaults = defaultsSection.raw().getValue(key);
+      if (inPersistence != null && inDefaults != null && !inPersistence.equals(inDefaults)) {
+        throw new ConfigException(defaultsSection.key(key), inDefaults, "disagrees with "
+            + persistenceSection.key(key) + " (" + inPersistence + "); set one of them");
+      }
+    }
+    return BreakerSettings.DEFAULTS.toBuilder().openTtlSeconds(persistence.openTtlSeconds())
+        .ttlSeconds(persistence.ttlSeconds()).build();
   }
 
   /** Reads and validates a deployment config; {@code null} gives the defaults. */

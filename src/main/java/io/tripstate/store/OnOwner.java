@@ -1,22 +1,24 @@
 package io.tripstate.store;
 
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import java.util.concurrent.Executor;
 
-/** Runs a future's completion on its owner's context, where the breakers live, hopping only when needed. */
-final class OnOwner {
+/**
+ * Runs the answers of the store on their owner's context, where the breakers live, hopping only when needed:
+ * Redis replies complete on the client's threads.
+ */
+public final class OnOwner {
   private OnOwner() {}
 
-  static <T> void complete(Context owner, Future<T> future, Handler<AsyncResult<T>> handler) {
-    future.onComplete(result -> {
+  /** An executor that runs a task at once on {@code owner}'s context, else schedules it there. */
+  public static Executor executor(Context owner) {
+    return task -> {
       if (Vertx.currentContext() == owner) {
-        handler.handle(result);
+        task.run();
       } else {
-        owner.runOnContext(v -> handler.handle(result));
+        owner.runOnContext(v -> task.run());
       }
-    });
+    };
   }
 }

@@ -2,74 +2,88 @@ package io.tripstate.store;
 
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.Snapshot;
 import io.tripstate.breaker.Transition;
 import io.tripstate.config.PersistenceConfig;
-import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
+import io.tripstate.engine.Scheduler;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
  * Keeps Redis in step with the breakers without ever making a decision wait on it: restores on deploy
  * (bounded), restores late when Redis was away, writes every transition through the {@link WriteQueue},
- * coalesces counter changes, probes Redis's health and rewrites everything when Redis restarted.
+ * coalesces counter changes, reconciles when Redis refuses a write, probes Redis's health and rewrites
+ * everything when Redis restarted. Its lifecycle is one {@link PersistencePhase}.
  *
- * <p>Confined to the owning verticle's context, like the breakers it reads.
+ * <p>Confined to the owning verticle's context, like the breakers it reads: the store's answers hop there
+ * through the owner executor, and every timer comes from the {@link Scheduler}.
  */
-public final class Persistence implements BreakerRegistry.Listener {
+public final class Persistence implements BreakerRegistry.Listener, WriteQueue.Source {
   private static final Logger LOG = System.getLogger(Persistence.class.getName());
 
-  private final Vertx vertx;
-  private final Context owner;
+  private final Scheduler scheduler;
+  private final Executor owner;
   private final SnapshotStore store;
   private final PersistenceConfig config;
   private final String description;
+  private final Function<String, String> keyOf;
+  private final Lifecycle lifecycle = new Lifecycle();
   private final WriteQueue queue;
+  private final AckWaiters acks;
   private final Set<String> dirty = new LinkedHashSet<>();
+  private final Restorer restorer;
   private BreakerRegistry registry;
   private long flushTimer = -1;
   private long probeTimer = -1;
-  private boolean restored;
-  private boolean restoring;
-  private boolean stopped;
-  private boolean connected;
-  private int skipped;
   private String runId;
   private Runnable afterLateRestore = () -> { };
-  private final RepeatedWarning restoreFailures = new RepeatedWarning();
-  private Transition unacknowledged;
 
   /**
+   * @param owner runs the store's answers on the owner's context ({@link OnOwner#executor} in production)
    * @param store the store, or {@code null} when persistence is disabled
    * @param description where the store is (a URL with the password masked), for log lines
    * @param keyOf the store key of a breaker's name, for log lines
    */
-  public Persistence(Vertx vertx, Context owner, SnapshotStore store, PersistenceConfig config, String description,
-      Function<String, String> keyOf) {
-    this.vertx = vertx;
+  public Persistence(Scheduler scheduler, Executor owner, SnapshotStore store, PersistenceConfig config,
+      String description, Function<String, String> keyOf) {
+    this.scheduler = scheduler;
     this.owner = owner;
     this.store = store;
     this.config = config;
     this.description = description;
-    this.queue = store == null ? null : new WriteQueue(vertx, owner, store, config.retryMs(), keyOf);
+    this.keyOf = keyOf;
+    this.acks = new AckWaiters(scheduler);
+    this.restorer = new Restorer(scheduler, owner, store, config, description, lifecycle);
+    this.queue = store == null ? null : new WriteQueue(scheduler, owner, store, config.retryMs(), keyOf, lifecycle,
+        this, WriteQueue.DEFAULT_MAX_IN_FLIGHT);
+    lifecycle.onMove(this::moved);
   }
 
-  /** Runs after a late restore changed the registry (the owner re-arms its deadline timer). */
+  /**
+   * Runs after stored snapshots changed the registry outside a request: a late restore, or a stored snapshot
+   * taken after a refused write (the owner re-arms its deadline timer).
+   */
   public void afterLateRestore(Runnable action) {
     this.afterLateRestore = action;
   }
 
   public boolean enabled() {
     return store != null;
+  }
+
+  /** Whether replies that report a transition wait for Redis ({@code ackAfterWrite}, with persistence on). */
+  public boolean acknowledgesWrites() {
+    return store != null && config.ackAfterWrite();
+  }
+
+  public PersistencePhase phase() {
+    return lifecycle.phase();
   }
 
   /**
@@ -80,105 +94,169 @@ public final class Persistence implements BreakerRegistry.Listener {
     this.registry = breakers;
     if (store == null) {
       LOG.log(Level.INFO, "Persistence is disabled: breaker state lives in memory only");
+      lifecycle.moveTo(PersistencePhase.DISABLED);
       return Future.succeededFuture();
     }
-    probeTimer = vertx.setPeriodic(config.retryMs(), id -> probe());
-    long started = System.nanoTime();
-    restoring = true;
-    // The run id is learned before loading, so that a restart of Redis right after the restore is seen.
-    Future<SnapshotStore.LoadResult> load = store.probe()
-        .compose(id -> {
-          runId = id;
-          return store.loadAll();
-        })
-        .timeout(config.restoreTimeoutMs(), TimeUnit.MILLISECONDS);
-    return load.transform(result -> {
-      restoring = false;
-      if (result.succeeded()) {
-        registry.restore(result.result().snapshots());
-        finishRestore(result.result(), "Restored", started);
-      } else {
-        LOG.log(Level.WARNING, "Could not restore breaker snapshots from Redis at {0} within {1,number,#} ms ({2}); "
-            + "serving with in-memory state and retrying every {3,number,#} ms", description, config.restoreTimeoutMs(),
-            result.cause().toString(), config.retryMs());
-        queue.storeFailed(result.cause());
-      }
-      return Future.succeededFuture();
-    });
+    scheduleProbe();
+    return restorer.atDeploy(registry, id -> runId = id);
   }
 
-  /** Writes what is pending (bounded by twice {@code commandTimeoutMs}), then closes the store. */
+  /**
+   * Writes what is pending (bounded by twice {@code commandTimeoutMs}), then closes the store. Unrestored, it
+   * writes nothing: the store's versions are unknown.
+   */
   public Future<Void> stop() {
-    if (store == null) {
+    PersistencePhase phase = lifecycle.phase();
+    if (phase == PersistencePhase.STOPPING || phase == PersistencePhase.STOPPED) {
       return Future.succeededFuture();
     }
-    stopped = true;
-    vertx.cancelTimer(probeTimer);
-    vertx.cancelTimer(flushTimer);
-    flushDirty();
-    if (!restored && queue.pendingWrites() > 0) {
-      // Unrestored, local versions may be below Redis's: writing them blind could lose either side.
-      LOG.log(Level.WARNING, "Stopping before Redis at {0} could be restored: {1} snapshot(s) not written",
-          description, queue.pendingWrites());
+    scheduler.cancel(probeTimer);
+    scheduler.cancel(flushTimer);
+    if (store == null || !phase.restored()) {
+      if (queue != null && (queue.pendingWrites() > 0 || !dirty.isEmpty())) {
+        LOG.log(Level.WARNING, "Stopping before Redis at {0} could be restored: {1} snapshot(s) not written",
+            description, queue.pendingWrites() + dirty.size());
+      }
+      return stopped();
     }
-    Future<Void> drained = restored ? queue.drain(2 * config.commandTimeoutMs()) : Future.succeededFuture();
-    return drained.eventually(store::close);
+    flushDirty();
+    lifecycle.moveTo(PersistencePhase.STOPPING);
+    return queue.drain(2 * config.commandTimeoutMs()).eventually(this::stopped);
+  }
+
+  private Future<Void> stopped() {
+    lifecycle.moveTo(PersistencePhase.STOPPED);
+    acks.closeAll();
+    return store == null ? Future.succeededFuture() : store.close();
   }
 
   @Override
   public void onTransition(Breaker breaker, Transition transition) {
-    if (store != null) {
-      dirty.remove(breaker.name());
-      queue.submit(breaker.snapshot());
-      unacknowledged = transition;
+    if (store == null) {
+      storedInMemory(breaker);
+      return;
     }
-  }
-
-  /**
-   * With {@code ackAfterWrite}, the transition the current request caused (if any), to hold its reply until
-   * Redis confirmed it; clears it. {@code null} when there is nothing to wait for.
-   */
-  public Transition takeTransitionToAcknowledge() {
-    Transition transition = unacknowledged;
-    unacknowledged = null;
-    return config.ackAfterWrite() ? transition : null;
-  }
-
-  /** Completes with {@code written}, or {@code pending} when Redis did not confirm within commandTimeoutMs. */
-  public Future<String> whenWritten(Transition transition) {
-    return queue.whenWritten(transition.name(), transition.version(), config.commandTimeoutMs())
-        .map(written -> written ? "written" : "pending");
+    dirty.remove(breaker.name());
+    queue.submit(breaker.name());
   }
 
   @Override
   public void onCounterChange(Breaker breaker) {
-    if (store != null) {
-      dirty.add(breaker.name());
-      if (flushTimer < 0) {
-        flushTimer = vertx.setTimer(config.counterFlushMs(), id -> {
-          flushTimer = -1;
-          flushDirty();
-        });
-      }
+    if (store == null) {
+      storedInMemory(breaker);
+      return;
+    }
+    dirty.add(breaker.name());
+    if (flushTimer < 0) {
+      flushTimer = scheduler.schedule(config.counterFlushMs(), () -> {
+        flushTimer = -1;
+        flushDirty();
+      });
     }
   }
 
-  /** {@code {"enabled", "connected", "pending_writes", "failed_writes", "last_error", ...}}. */
+  /** A breaker took a stored snapshot: what it had of its own is dropped, and replies waiting for it say so. */
+  @Override
+  public void onRestored(Breaker breaker) {
+    if (store != null) {
+      dirty.remove(breaker.name());
+      queue.cancel(breaker.name());
+      acks.superseded(breaker.name());
+    }
+  }
+
+  /**
+   * Completes once Redis holds the transition (and whatever the breaker changed after it in the same turn):
+   * {@code written}; {@code pending} when not within {@code commandTimeoutMs} (the write stays queued), or when
+   * too many replies wait already; {@code superseded} when Redis refused it and the breaker took the state Redis
+   * holds instead. With persistence disabled it completes with {@code null}: nothing to wait for.
+   */
+  public Future<String> whenWritten(Transition transition) {
+    Breaker breaker = store == null ? null : registry.get(transition.name());
+    if (breaker == null) {
+      return Future.succeededFuture(store == null ? null : AckWaiters.PENDING);
+    }
+    if (!breaker.versions().unwritten()) {
+      return Future.succeededFuture(AckWaiters.WRITTEN);
+    }
+    return acks.await(breaker.name(), breaker.versions().changes(), config.commandTimeoutMs());
+  }
+
+  @Override
+  public WriteQueue.Write next(String name) {
+    Breaker breaker = registry.get(name);
+    if (breaker == null) {
+      return null;
+    }
+    Snapshot snapshot = breaker.snapshot();
+    breaker.versions().sending(breaker.versions().changes());
+    return new WriteQueue.Write(snapshot, breaker.versions().storedVersion(), breaker.versions().changes(),
+        KeyTtl.seconds(snapshot, breaker.settings(), scheduler.nowMs()));
+  }
+
+  @Override
+  public void notWritten(WriteQueue.Write write) {
+    Breaker breaker = registry.get(write.snapshot().name());
+    if (breaker != null) {
+      breaker.versions().notSent();
+    }
+  }
+
+  @Override
+  public void written(WriteQueue.Write write, long version) {
+    Breaker breaker = registry.get(write.snapshot().name());
+    if (breaker != null) {
+      breaker.versions().stored(version, write.changes());
+    }
+    acks.written(write.snapshot().name(), write.changes());
+  }
+
+  /** Redis holds another writer's version: the breaker reconciles with it, as in a late restore. */
+  @Override
+  public void refused(WriteQueue.Write write, SnapshotStore.WriteResult result) {
+    String name = write.snapshot().name();
+    Breaker breaker = registry.get(name);
+    if (breaker == null) {
+      return;
+    }
+    String outcome;
+    if (result.stored() == null) {
+      breaker.versions().rebase(result.version());
+      queue.submit(name);
+      outcome = "it is unreadable: written above it";
+    } else if (registry.reconcile(result.stored()) == BreakerRegistry.Reconciled.KEPT) {
+      queue.submit(name);
+      outcome = "the local " + breaker.state() + " state wins and is written above it";
+    } else {
+      afterLateRestore.run();
+      outcome = "its " + breaker.state() + " state wins and is taken here";
+    }
+    LOG.log(Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds version {2,number,#} of another writer, so a "
+        + "write based on version {3,number,#} was refused; {4}", name, keyOf.apply(name), result.version(),
+        write.baseVersion(), outcome);
+  }
+
+  /** {@code {"enabled", "connected", "pending_writes", "failed_writes", "last_error", "phase", ...}}. */
   public JsonObject status() {
-    JsonObject status = new JsonObject().put("enabled", store != null);
+    JsonObject status = new JsonObject()
+        .put("enabled", store != null)
+        .put("phase", lifecycle.phase().wireName())
+        .put("restored_count", restorer.restoredCount())
+        .put("restore_duration_ms", restorer.durationMs());
     if (store == null) {
       return status.put("connected", false).put("pending_writes", 0).put("failed_writes", 0)
           .putNull("last_error");
     }
     return status
-        .put("connected", connected && queue.healthy())
+        .put("connected", lifecycle.is(PersistencePhase.SYNCED))
         .put("pending_writes", queue.pendingWrites() + (int) dirty.stream().filter(n -> !queue.isPending(n)).count())
         .put("failed_writes", queue.failedWrites())
-        .put("last_error", queue.lastError())
-        .put("restored", restored)
-        .put("skipped_snapshots", skipped)
-        .put("stale_writes", queue.staleWrites())
-        .put("written_writes", queue.writtenWrites());
+        .put("last_error", lifecycle.lastError())
+        .put("restored", restorer.durationMs() != null)
+        .put("skipped_snapshots", restorer.skipped())
+        .put("stale_writes", queue.refusedWrites())
+        .put("written_writes", queue.writtenWrites())
+        .put("ack_waiters", acks.size());
   }
 
   /** {@code UP}, {@code DOWN} or {@code DISABLED}. */
@@ -186,71 +264,58 @@ public final class Persistence implements BreakerRegistry.Listener {
     if (store == null) {
       return "DISABLED";
     }
-    return connected && restored && queue.healthy() ? "UP" : "DOWN";
+    return lifecycle.is(PersistencePhase.SYNCED) ? "UP" : "DOWN";
+  }
+
+  /** Replies waiting for Redis ({@code ackAfterWrite}). */
+  int ackWaiters() {
+    return acks.size();
+  }
+
+  private void moved(PersistencePhase from, PersistencePhase to) {
+    if (to == PersistencePhase.DEGRADED) {
+      LOG.log(Level.WARNING, "Redis at {0} fails ({1}); decisions go on, snapshots wait and are retried every "
+          + "{2,number,#} ms", description, lifecycle.lastError(), config.retryMs());
+    } else if (from == PersistencePhase.DEGRADED && to == PersistencePhase.SYNCED) {
+      LOG.log(Level.INFO, "Redis at {0} answers again; writing {1} waiting snapshot(s)", description,
+          queue.pendingWrites());
+    }
+    if (queue != null && lifecycle.writesFlow()) {
+      queue.flush();
+    }
+  }
+
+  private void scheduleProbe() {
+    probeTimer = scheduler.schedule(config.retryMs(), () -> {
+      scheduleProbe();
+      probe();
+    });
   }
 
   private void probe() {
-    onOwner(store.probe(), result -> {
-      if (stopped) {
+    store.probe().onComplete(result -> owner.execute(() -> {
+      PersistencePhase phase = lifecycle.phase();
+      // Restoring, the load answers for Redis; stopping, nothing is decided any more.
+      if (phase != PersistencePhase.UNRESTORED && phase != PersistencePhase.SYNCED
+          && phase != PersistencePhase.DEGRADED) {
         return;
       }
       if (result.failed()) {
-        if (connected) {
-          LOG.log(Level.WARNING, "Redis at {0} does not answer ({1}); decisions go on, snapshots wait",
-              description, result.cause().toString());
-        }
-        connected = false;
-        queue.storeFailed(result.cause());
+        lifecycle.storeFailed(result.cause());
         return;
       }
-      connected = true;
       String newRunId = result.result();
       boolean restartedServer = runId != null && !runId.isEmpty() && !runId.equals(newRunId);
       runId = newRunId;
-      queue.storeAnswered();
-      if (!restored && !restoring) {
-        lateRestore();
-      } else if (restartedServer && restored) {
+      if (phase == PersistencePhase.UNRESTORED) {
+        restorer.late(registry, queue::submit, afterLateRestore);
+        return;
+      }
+      lifecycle.storeAnswered();
+      if (restartedServer) {
         rewriteAll();
       }
-    });
-  }
-
-  private void lateRestore() {
-    restoring = true;
-    long started = System.nanoTime();
-    onOwner(store.loadAll().timeout(config.restoreTimeoutMs(), TimeUnit.MILLISECONDS), result -> {
-      restoring = false;
-      if (stopped) {
-        return;
-      }
-      if (result.failed()) {
-        int suppressed = restoreFailures.check(result.cause().toString());
-        if (suppressed >= 0) {
-          LOG.log(Level.WARNING, "Late restore from Redis at {0} failed ({1}); retrying{2}", description,
-              result.cause().toString(), RepeatedWarning.suppressedNote(suppressed));
-        }
-        return;
-      }
-      List<Breaker> rebased = registry.mergeLate(result.result().snapshots());
-      rebased.forEach(breaker -> queue.submit(breaker.snapshot()));
-      finishRestore(result.result(), "Late-restored", started);
-      afterLateRestore.run();
-      if (!rebased.isEmpty()) {
-        LOG.log(Level.INFO, "{0} breaker(s) changed here while Redis was away; their local state wins",
-            rebased.size());
-      }
-    });
-  }
-
-  private void finishRestore(SnapshotStore.LoadResult result, String verb, long startedNanos) {
-    restored = true;
-    connected = true;
-    skipped = result.skipped();
-    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-    LOG.log(Level.INFO, "{0} {1} breaker(s) from Redis at {2} in {3,number,#} ms ({4} unreadable, skipped)", verb,
-        result.snapshots().size(), description, ms, result.skipped());
-    queue.release();
+    }));
   }
 
   /** Redis restarted (its run id changed) and may have lost everything: write every breaker again. */
@@ -258,7 +323,7 @@ public final class Persistence implements BreakerRegistry.Listener {
     int count = 0;
     for (Breaker breaker : registry.all()) {
       if (breaker.version() > 0) {
-        queue.submit(breaker.snapshot());
+        queue.submit(breaker.name());
         count++;
       }
     }
@@ -267,15 +332,14 @@ public final class Persistence implements BreakerRegistry.Listener {
 
   private void flushDirty() {
     for (String name : dirty) {
-      Breaker breaker = registry.get(name);
-      if (breaker != null) {
-        queue.submit(breaker.snapshot());
-      }
+      queue.submit(name);
     }
     dirty.clear();
   }
 
-  private <T> void onOwner(Future<T> future, Handler<AsyncResult<T>> handler) {
-    OnOwner.complete(owner, future, handler);
+  /** Without a store, every change counts as stored at once, so versions grow by one per change. */
+  private static void storedInMemory(Breaker breaker) {
+    breaker.versions().stored(breaker.version(), breaker.versions().changes());
   }
+
 }

@@ -1,6 +1,5 @@
 package io.tripstate.store;
 
-import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Names;
 import io.tripstate.breaker.Snapshot;
 import io.tripstate.config.PersistenceConfig;
@@ -30,9 +29,11 @@ import java.util.stream.Collectors;
  * holding the snapshot JSON with a TTL. Every command is bounded by {@code commandTimeoutMs}, since the
  * client has no timeout of its own.
  *
- * <p>Writes go through a small Lua script that refuses a snapshot older than the stored one. A write that
- * timed out here may still run on Redis later, so without the check a late, older write could overwrite a
- * newer one; the check also keeps the older Python service's version-less values overwritable.
+ * <p>Writes go through a small Lua script, one key per call (so it runs unchanged on Redis Cluster), that makes
+ * one decision: compare-and-set on the stored version (see {@link SnapshotStore}). A write that timed out here
+ * may still run on Redis later; it is then refused, since the version it was based on has moved. The older
+ * Python service's version-less values are overwritable. A refusal answers the stored value, so the caller
+ * can reconcile without another round trip.
  */
 public final class RedisSnapshotStore implements SnapshotStore {
   private static final Logger LOG = System.getLogger(RedisSnapshotStore.class.getName());
@@ -40,13 +41,19 @@ public final class RedisSnapshotStore implements SnapshotStore {
   private static final int SCAN_COUNT = 1000;
   /** Anything this large is not a snapshot; it is skipped unparsed. */
   private static final int MAX_VALUE_BYTES = 64 * 1024;
+  /**
+   * KEYS[1] the key; ARGV[1] the snapshot JSON at version base + 1; ARGV[2] the base version; ARGV[3] the TTL in
+   * seconds, 0 for none. Returns {1} when written, else {0, stored version, stored value}. A value that is not
+   * a JSON object with a positive version (the older service's form, corrupt data, another Redis type) is
+   * overwritten, as a restore skips it.
+   */
   static final String WRITE_SCRIPT = String.join("\n",
       "local current = redis.pcall('GET', KEYS[1])",
       "if type(current) == 'string' then",
       "  local ok, stored = pcall(cjson.decode, current)",
       "  if ok and type(stored) == 'table' then",
       "    local version = tonumber(stored['version'])",
-      "    if version and version > tonumber(ARGV[2]) then return 0 end",
+      "    if version and version > 0 and version ~= tonumber(ARGV[2]) then return {0, version, current} end",
       "  end",
       "end",
       "if tonumber(ARGV[3]) > 0 then",
@@ -54,7 +61,7 @@ public final class RedisSnapshotStore implements SnapshotStore {
       "else",
       "  redis.call('SET', KEYS[1], ARGV[1])",
       "end",
-      "return 1");
+      "return {1}");
   private static final String WRITE_SCRIPT_SHA = sha1(WRITE_SCRIPT);
 
   private final Vertx vertx;
@@ -85,16 +92,31 @@ public final class RedisSnapshotStore implements SnapshotStore {
   }
 
   @Override
-  public Future<WriteResult> write(Snapshot snapshot) {
-    long ttl = snapshot.state() == BreakerState.OPEN
-        ? config.openTtlSeconds() : config.ttlSeconds();
-    String[] args = {"1", key(snapshot.name()), SnapshotCodec.encode(snapshot),
-        Long.toString(snapshot.version()), Long.toString(ttl)};
+  public Future<WriteResult> write(Snapshot snapshot, long baseVersion, long ttlSeconds) {
+    String key = key(snapshot.name());
+    String[] args = {"1", key, SnapshotCodec.encode(snapshot.withVersion(baseVersion + 1)),
+        Long.toString(baseVersion), Long.toString(ttlSeconds)};
     return send(Request.cmd(Command.EVALSHA, WRITE_SCRIPT_SHA, args[0], args[1], args[2], args[3], args[4]))
         .recover(error -> error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")
             ? send(Request.cmd(Command.EVAL, WRITE_SCRIPT, args[0], args[1], args[2], args[3], args[4]))
             : Future.failedFuture(error))
-        .map(reply -> reply.toLong() == 1L ? WriteResult.WRITTEN : WriteResult.STALE);
+        .map(reply -> reply.get(0).toLong() == 1L
+            ? WriteResult.written(baseVersion + 1)
+            : WriteResult.refused(reply.get(1).toLong(), readStored(snapshot.name(), key, reply.get(2).toBytes())));
+  }
+
+  /** A refusing script's stored value as a snapshot, or {@code null} (logged) when it cannot be read as one. */
+  private Snapshot readStored(String name, String key, byte[] value) {
+    try {
+      if (value.length > MAX_VALUE_BYTES) {
+        throw new SnapshotFormatException("its value of " + value.length + " bytes is larger than any snapshot");
+      }
+      return SnapshotCodec.decode(name, new String(value, StandardCharsets.UTF_8));
+    } catch (SnapshotFormatException e) {
+      LOG.log(Level.WARNING, "Redis key ''{0}'' holds a versioned value that is not a snapshot ({1}); "
+          + "it will be overwritten", key, e.getMessage());
+      return null;
+    }
   }
 
   @Override

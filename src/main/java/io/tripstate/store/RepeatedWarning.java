@@ -1,6 +1,7 @@
 package io.tripstate.store;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps a repeating problem (Redis down, a wrong password) to one log line: a warning is logged when its
@@ -9,13 +10,19 @@ import java.util.concurrent.TimeUnit;
 final class RepeatedWarning {
   private static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
 
+  private final LongSupplier nanoTime;
   private String last;
   private long lastLoggedNanos;
   private int suppressed;
 
+  /** @param nanoTime monotonic time in nanoseconds (the owner's scheduler) */
+  RepeatedWarning(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+  }
+
   /** Whether to log {@code text} now; returns the number of repeats suppressed before it, or -1 for "do not log". */
   int check(String text) {
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     if (text.equals(last) && now - lastLoggedNanos < QUIET_NANOS) {
       suppressed++;
       return -1;

@@ -1,151 +1,158 @@
 package io.tripstate.store;
 
 import io.tripstate.breaker.Snapshot;
+import io.tripstate.engine.Scheduler;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * Writes snapshots behind the breakers, per breaker in order: at most one write in flight per breaker,
- * later snapshots replace the waiting one (coalescing), and a failed write is retried until it lands or is
- * superseded. Its memory is bounded by one waiting snapshot per breaker.
+ * Writes snapshots behind the breakers, per breaker in order: at most one write in flight per breaker, and
+ * what a write sends is taken from its {@link Source} when it is sent, so changes made meanwhile coalesce into
+ * it and it is based on the newest stored version. A failed write is retried until it lands. Its memory is
+ * bounded by one entry per breaker.
  *
- * <p>While the store is unhealthy only one write is retried per {@code retryMs}, as a probe; when it lands,
- * everything waiting is flushed. Confined to its owner's context: every callback hops back onto it.
+ * <p>Whether it sends is the {@link Lifecycle}'s phase: everything while synced or stopping, nothing while the
+ * store's versions are unknown (restoring), one write per {@code retryMs} while degraded, as a probe. A refused
+ * write goes back to the source, which reconciles. Confined to its owner's context: every answer of the store
+ * runs through the owner's executor; time comes from the {@link Scheduler}.
  */
 public final class WriteQueue {
   private static final Logger LOG = System.getLogger(WriteQueue.class.getName());
   /** Under the Redis client's default pool of 6 connections with 24 waiters. */
   static final int DEFAULT_MAX_IN_FLIGHT = 16;
+  /** Failed writes remembered per breaker, to recognise one that ran on the store after all. */
+  static final int UNCONFIRMED_KEPT = 4;
+  /** How long a write the client's pool refused waits before it is sent again, ms. */
+  static final long POOL_BUSY_RETRY_MS = 20;
 
-  private final Vertx vertx;
-  private final Context owner;
-  private final SnapshotStore store;
-  private final long retryMs;
-  private final Function<String, String> keyOf;
-  private final Map<String, Snapshot> waiting = new HashMap<>();
-  private final Set<String> inFlight = new HashSet<>();
-  /** Breakers with a waiting snapshot that did not fit under {@link #maxInFlight}, oldest first. */
-  private final Set<String> ready = new LinkedHashSet<>();
-  private final int maxInFlight;
-  private boolean pumpScheduled;
-  private final List<Promise<Void>> drains = new ArrayList<>();
-  private final RepeatedWarning failures = new RepeatedWarning();
-  /** The newest version Redis confirmed per breaker, for {@link #whenWritten}. */
-  private final Map<String, Long> confirmed = new HashMap<>();
-  private final Map<String, List<Waiter>> waiters = new HashMap<>();
-  private boolean held = true;
-  private boolean healthy = true;
-  private long retryTimer = -1;
-  private long failedWrites;
-  private long staleWrites;
-  private long writtenWrites;
-  private String lastError;
+  /** The owner of the breakers: what to write, and what follows from the store's answer. */
+  public interface Source {
+    /** The write to send now for a breaker (its current snapshot), or {@code null} when it no longer exists. */
+    Write next(String name);
 
-  /**
-   * @param keyOf the store key of a breaker's name, for log lines
-   */
-  public WriteQueue(Vertx vertx, Context owner, SnapshotStore store, long retryMs, Function<String, String> keyOf) {
-    this(vertx, owner, store, retryMs, keyOf, DEFAULT_MAX_IN_FLIGHT);
+    /** The store accepted {@code write} at {@code version}. */
+    void written(Write write, long version);
+
+    /** The store refused {@code write} because it holds another version: reconcile, and submit again to write. */
+    void refused(Write write, SnapshotStore.WriteResult result);
+
+    /** {@code write} did not land as far as is known (it failed, or the client's pool refused to send it). */
+    void notWritten(Write write);
   }
 
   /**
+   * One write as sent.
+   *
+   * @param snapshot the breaker's snapshot when the write was taken
+   * @param baseVersion the stored version it is based on
+   * @param changes the breaker's count of changes it covers (see {@code Versions#changes()})
+   * @param ttlSeconds the key's TTL ({@link KeyTtl#NEVER} for none)
+   */
+  public record Write(Snapshot snapshot, long baseVersion, long changes, long ttlSeconds) {
+    /** The snapshot as the store writes it, at version {@code baseVersion + 1}. */
+    public Snapshot sent() {
+      return snapshot.withVersion(baseVersion + 1);
+    }
+  }
+
+  private final Scheduler scheduler;
+  private final Executor owner;
+  private final SnapshotStore store;
+  private final long retryMs;
+  private final Function<String, String> keyOf;
+  private final Lifecycle lifecycle;
+  private final Source source;
+  private final int maxInFlight;
+  /** Breakers with something to write, oldest first; a name may also be in flight (changed again meanwhile). */
+  private final Set<String> waiting = new LinkedHashSet<>();
+  private final Set<String> inFlight = new HashSet<>();
+  /** Breakers whose write the client's pool refused; sent again from a timer. */
+  private final Set<String> deferred = new LinkedHashSet<>();
+  /** The first writes of a breaker that failed here since its last answer: they may still have run on the store. */
+  private final Map<String, ArrayDeque<Write>> unconfirmed = new HashMap<>();
+  private final List<Promise<Void>> drains = new ArrayList<>();
+  private final RepeatedWarning failures;
+  private boolean pumping;
+  private long retryTimer = -1;
+  private long deferredTimer = -1;
+  private long failedWrites;
+  private long refusedWrites;
+  private long writtenWrites;
+
+  /**
+   * @param owner runs the store's answers on the owner's context (at once when already there)
+   * @param keyOf the store key of a breaker's name, for log lines
    * @param maxInFlight writes in flight at once across all breakers: keep it below the Redis client's pool
    *     (connections plus waiters), or a burst of transitions would be refused by the pool, not by Redis
    */
-  public WriteQueue(Vertx vertx, Context owner, SnapshotStore store, long retryMs, Function<String, String> keyOf,
-      int maxInFlight) {
-    this.maxInFlight = maxInFlight;
-    this.vertx = vertx;
+  WriteQueue(Scheduler scheduler, Executor owner, SnapshotStore store, long retryMs, Function<String, String> keyOf,
+      Lifecycle lifecycle, Source source, int maxInFlight) {
+    this.scheduler = scheduler;
     this.owner = owner;
     this.store = store;
     this.retryMs = retryMs;
     this.keyOf = keyOf;
+    this.lifecycle = lifecycle;
+    this.source = source;
+    this.maxInFlight = maxInFlight;
+    this.failures = new RepeatedWarning(scheduler::nanoTime);
   }
 
-  /** Queues the newest snapshot of a breaker; an older one than already waiting is dropped. */
-  public void submit(Snapshot snapshot) {
-    Snapshot previous = waiting.get(snapshot.name());
-    if (previous == null || snapshot.version() >= previous.version()) {
-      waiting.put(snapshot.name(), snapshot);
+  /** A breaker changed: write its current snapshot (once the one in flight, if any, has answered). */
+  public void submit(String name) {
+    if (!deferred.contains(name)) {
+      waiting.add(name);
     }
-    if (!held && healthy && !inFlight.contains(snapshot.name())) {
-      dispatch(snapshot.name());
-    }
+    pump();
   }
 
-  /** Starts writing what was submitted while held (writes are held until the restore has finished). */
-  public void release() {
-    held = false;
-    flush();
+  /** Forgets a waiting write (the breaker took a stored snapshot: it has nothing of its own left to write). */
+  public void cancel(String name) {
+    waiting.remove(name);
+    deferred.remove(name);
+    unconfirmed.remove(name);
   }
 
-  /** The store answered (e.g. a health probe): if it had failed before, flush everything waiting. */
-  public void storeAnswered() {
-    if (!healthy) {
-      healthy = true;
-      LOG.log(Level.INFO, "Redis answers again; writing {0} waiting snapshot(s)", waiting.size());
-      flush();
-    }
-  }
-
-  /** The store failed (e.g. a health probe): writes wait for the next retry. */
-  public void storeFailed(Throwable error) {
-    healthy = false;
-    lastError = describe(error);
-    scheduleRetry();
+  /** The phase now lets writes out: send what waits. */
+  void flush() {
+    pump();
   }
 
   /** Completes when nothing is waiting or in flight, or after {@code timeoutMs}. */
   public Future<Void> drain(long timeoutMs) {
-    held = false;
-    flush();
+    pump();
     if (pendingWrites() == 0) {
       return Future.succeededFuture();
     }
     Promise<Void> promise = Promise.promise();
     drains.add(promise);
-    vertx.setTimer(timeoutMs, id -> promise.tryComplete());
+    scheduler.schedule(timeoutMs, promise::tryComplete);
     return promise.future();
   }
 
-  /**
-   * Completes with true once Redis confirmed {@code version} (or a newer one) of a breaker, or with false
-   * after {@code timeoutMs}.
-   */
-  public Future<Boolean> whenWritten(String name, long version, long timeoutMs) {
-    Long done = confirmed.get(name);
-    if (done != null && done >= version) {
-      return Future.succeededFuture(true);
-    }
-    Promise<Boolean> promise = Promise.promise();
-    Waiter waiter = new Waiter(version, promise, vertx.setTimer(timeoutMs, id -> promise.tryComplete(false)));
-    waiters.computeIfAbsent(name, n -> new ArrayList<>()).add(waiter);
-    return promise.future();
-  }
-
-  public boolean healthy() {
-    return healthy;
-  }
-
-  /** Breakers whose newest snapshot is not yet confirmed by the store. */
+  /** Breakers whose current snapshot is not yet confirmed by the store. */
   public int pendingWrites() {
     int count = inFlight.size();
-    for (String name : waiting.keySet()) {
+    for (String name : waiting) {
+      if (!inFlight.contains(name)) {
+        count++;
+      }
+    }
+    for (String name : deferred) {
       if (!inFlight.contains(name)) {
         count++;
       }
@@ -153,170 +160,180 @@ public final class WriteQueue {
     return count;
   }
 
-  /** Whether a snapshot of this breaker waits or is in flight. */
+  /** Whether a write of this breaker waits or is in flight. */
   public boolean isPending(String name) {
-    return waiting.containsKey(name) || inFlight.contains(name);
+    return waiting.contains(name) || inFlight.contains(name) || deferred.contains(name);
   }
 
   public long failedWrites() {
     return failedWrites;
   }
 
-  public long staleWrites() {
-    return staleWrites;
+  /** Writes the store refused because it held another writer's version. */
+  public long refusedWrites() {
+    return refusedWrites;
   }
 
-  /** Snapshots Redis accepted (not refused as stale), for metrics. */
+  /** Writes the store accepted, for metrics. */
   public long writtenWrites() {
     return writtenWrites;
   }
 
-  public String lastError() {
-    return lastError;
-  }
-
-  private void flush() {
-    if (held) {
+  /** Sends waiting writes while the phase lets them out and there is room; never re-entered. */
+  private void pump() {
+    // A store may answer on this very stack (an in-memory one, a refusing pool): its answer lands in done(),
+    // which pumps again; the loop below then goes on instead.
+    if (pumping) {
       return;
     }
-    for (String name : new ArrayList<>(waiting.keySet())) {
+    pumping = true;
+    try {
+      while (lifecycle.writesFlow() && inFlight.size() < maxInFlight) {
+        String next = firstNotInFlight();
+        if (next == null) {
+          break;
+        }
+        waiting.remove(next);
+        send(next);
+      }
+    } finally {
+      pumping = false;
+    }
+    completeDrains();
+  }
+
+  private String firstNotInFlight() {
+    for (String name : waiting) {
       if (!inFlight.contains(name)) {
-        dispatch(name);
+        return name;
       }
     }
-  }
-
-  /** Sends now, or queues the name when {@link #maxInFlight} writes are already out. */
-  private void dispatch(String name) {
-    if (inFlight.size() < maxInFlight) {
-      send(name);
-    } else {
-      ready.add(name);
-    }
-  }
-
-  /** Sends queued names while there is room. */
-  private void pump() {
-    // A fresh iterator each time: send() may complete at once and re-enter this queue. A pool refusal on this
-    // stack schedules a pump: stop until it runs, or the refused name would be re-sent here without end.
-    while (!ready.isEmpty() && inFlight.size() < maxInFlight && healthy && !held && !pumpScheduled) {
-      Iterator<String> names = ready.iterator();
-      String name = names.next();
-      names.remove();
-      if (waiting.containsKey(name) && !inFlight.contains(name)) {
-        send(name);
-      }
-    }
+    return null;
   }
 
   private void send(String name) {
-    ready.remove(name);
-    Snapshot snapshot = waiting.remove(name);
+    Write write = source.next(name);
+    if (write == null) {
+      unconfirmed.remove(name);
+      return;
+    }
     inFlight.add(name);
-    OnOwner.complete(owner, store.write(snapshot), result -> done(snapshot, result));
+    Future<SnapshotStore.WriteResult> answer = store.write(write.snapshot(), write.baseVersion(), write.ttlSeconds());
+    answer.onComplete(result -> owner.execute(() -> done(write, result)));
   }
 
-  private void done(Snapshot snapshot, AsyncResult<SnapshotStore.WriteResult> result) {
-    String name = snapshot.name();
+  private void done(Write write, AsyncResult<SnapshotStore.WriteResult> result) {
+    String name = write.snapshot().name();
     inFlight.remove(name);
+    if (lifecycle.is(PersistencePhase.STOPPED)) {
+      return;
+    }
     if (result.succeeded()) {
-      if (result.result() != SnapshotStore.WriteResult.STALE) {
-        writtenWrites++;
-      } else {
-        staleWrites++;
-        LOG.log(Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds a newer snapshot than version {2}; "
-            + "not overwritten", name, keyOf.apply(name), snapshot.version());
-      }
-      boolean recovered = !healthy;
-      healthy = true;
       failures.clear();
-      confirm(name, snapshot.version());
-      if (recovered) {
-        LOG.log(Level.INFO, "Redis accepts writes again; writing {0} waiting snapshot(s)", waiting.size());
-        flush();
-      } else if (waiting.containsKey(name) && !held) {
-        dispatch(name);
-      }
+      // The answer first: a store that answers again lets every waiting write out, based on what it said.
+      answered(write, result.result());
+      lifecycle.storeAnswered();
     } else if (result.cause() instanceof ConnectionPoolTooBusyException) {
       // The client's pool is full (other commands share it): not a Redis failure. Retry from a timer, never
-      // from here: the refusal can arrive on this very stack, and retrying at once would recurse.
-      waiting.putIfAbsent(name, snapshot);
-      ready.add(name);
-      schedulePump();
-      return;
+      // from here: the refusal can arrive on this very stack, and retrying at once would spin.
+      waiting.remove(name);
+      deferred.add(name);
+      source.notWritten(write);
+      scheduleDeferred();
     } else {
-      failedWrites++;
-      lastError = describe(result.cause());
-      healthy = false;
-      Snapshot newer = waiting.get(name);
-      if (newer == null || newer.version() < snapshot.version()) {
-        waiting.put(name, snapshot);
-      }
-      int suppressed = failures.check(lastError);
-      if (suppressed >= 0) {
-        LOG.log(Level.WARNING, "Breaker ''{0}'': writing version {1} to Redis key ''{2}'' failed ({3}); "
-            + "will retry{4}", name, snapshot.version(), keyOf.apply(name), lastError,
-            RepeatedWarning.suppressedNote(suppressed));
-      }
-      scheduleRetry();
+      failed(write, result.cause());
     }
     pump();
+  }
+
+  private void answered(Write write, SnapshotStore.WriteResult result) {
+    String name = write.snapshot().name();
+    ArrayDeque<Write> failedBefore = unconfirmed.remove(name);
+    Write earlier = result.written() || failedBefore == null ? null : landedLate(failedBefore, result);
+    if (result.written()) {
+      writtenWrites++;
+      source.written(write, result.version());
+    } else if (earlier != null) {
+      writtenWrites++;
+      // The refusal is our own earlier write, which timed out here but ran: it is confirmed, and what it
+      // did not cover is written above it.
+      source.written(earlier, result.version());
+      if (write.changes() > earlier.changes()) {
+        waiting.add(name);
+      }
+    } else {
+      refusedWrites++;
+      source.refused(write, result);
+    }
+  }
+
+  /** The failed write that the store holds after all, or {@code null}. */
+  private static Write landedLate(ArrayDeque<Write> failedBefore, SnapshotStore.WriteResult result) {
+    if (result.stored() == null) {
+      return null;
+    }
+    String stored = SnapshotCodec.encode(result.stored());
+    for (Write earlier : failedBefore) {
+      if (result.version() == earlier.baseVersion() + 1 && stored.equals(SnapshotCodec.encode(earlier.sent()))) {
+        return earlier;
+      }
+    }
+    return null;
+  }
+
+  private void failed(Write write, Throwable error) {
+    String name = write.snapshot().name();
+    failedWrites++;
+    source.notWritten(write);
+    // The earliest are kept: of several writes based on the same version, only the first to run can land.
+    ArrayDeque<Write> failedBefore = unconfirmed.computeIfAbsent(name, n -> new ArrayDeque<>(2));
+    if (failedBefore.size() < UNCONFIRMED_KEPT) {
+      failedBefore.addLast(write);
+    }
+    waiting.add(name);
+    lifecycle.storeFailed(error);
+    String description = Lifecycle.describe(error);
+    int suppressed = failures.check(description);
+    if (suppressed >= 0) {
+      LOG.log(Level.WARNING, "Breaker ''{0}'': writing version {1} to Redis key ''{2}'' failed ({3}); will retry{4}",
+          name, write.baseVersion() + 1, keyOf.apply(name), description, RepeatedWarning.suppressedNote(suppressed));
+    }
+    scheduleRetry();
+  }
+
+  private void completeDrains() {
     if (!drains.isEmpty() && pendingWrites() == 0) {
       drains.forEach(Promise::tryComplete);
       drains.clear();
     }
   }
 
-  private record Waiter(long version, Promise<Boolean> promise, long timerId) {}
-
-  private void confirm(String name, long version) {
-    confirmed.merge(name, version, Math::max);
-    List<Waiter> list = waiters.get(name);
-    if (list == null) {
-      return;
-    }
-    list.removeIf(waiter -> {
-      boolean done = waiter.version() <= version || waiter.promise().future().isComplete();
-      if (done) {
-        vertx.cancelTimer(waiter.timerId());
-        waiter.promise().tryComplete(true);
-      }
-      return done;
-    });
-    if (list.isEmpty()) {
-      waiters.remove(name);
-    }
-  }
-
-  private void schedulePump() {
-    if (!pumpScheduled) {
-      pumpScheduled = true;
-      vertx.setTimer(20, id -> {
-        pumpScheduled = false;
+  private void scheduleDeferred() {
+    if (deferredTimer < 0) {
+      deferredTimer = scheduler.schedule(POOL_BUSY_RETRY_MS, () -> {
+        deferredTimer = -1;
+        waiting.addAll(deferred);
+        deferred.clear();
         pump();
       });
     }
   }
 
+  /** While degraded, one write per {@code retryMs} tries the store; when it lands, the phase lets all out. */
   private void scheduleRetry() {
     if (retryTimer >= 0) {
       return;
     }
-    retryTimer = vertx.setTimer(retryMs, id -> {
+    retryTimer = scheduler.schedule(retryMs, () -> {
       retryTimer = -1;
-      if (!held && !healthy) {
-        // One write probes the store; when it lands, done() flushes the rest.
-        waiting.keySet().stream().filter(n -> !inFlight.contains(n)).findFirst().ifPresent(this::send);
+      // A failed probe write schedules the next retry; when nothing waits, the health probe finds the way back.
+      if (lifecycle.is(PersistencePhase.DEGRADED) && inFlight.size() < maxInFlight) {
+        String next = firstNotInFlight();
+        if (next != null) {
+          waiting.remove(next);
+          send(next);
+        }
       }
     });
-  }
-
-  private static String describe(Throwable error) {
-    String message = error.getMessage();
-    // Redis's own error replies ("WRONGPASS ...") read best without the client's class name.
-    if (message != null && "ErrorType".equals(error.getClass().getSimpleName())) {
-      return message;
-    }
-    return error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 }

@@ -422,14 +422,17 @@ class BreakerPropertiesTest {
       int[] counterChanges = {0};
       BreakerRegistry registry = new BreakerRegistry(name -> settings, 10, PERMIT_SEED,
           new BreakerRegistry.Listener() {
+            // A store that accepts every write at once (as persistence off does), so versions count changes.
             @Override
             public void onTransition(Breaker breaker, Transition transition) {
               transitions.add(transition);
+              breaker.versions().stored(breaker.version(), breaker.versions().changes());
             }
 
             @Override
             public void onCounterChange(Breaker breaker) {
               counterChanges[0]++;
+              breaker.versions().stored(breaker.version(), breaker.versions().changes());
             }
           });
       long now = T0;

@@ -101,7 +101,7 @@ class BreakerTest {
   @Test
   void firstAcquireAfterTheResetTimeoutMovesToHalfOpenAndGrantsATrial() {
     Breaker breaker = openBreaker();
-    long versionBefore = breaker.version();
+    long changesBefore = breaker.versions().changes();
     now += 10_000;
 
     Decision decision = breaker.acquire(now);
@@ -113,7 +113,7 @@ class BreakerTest {
       assertThat(transition.to()).isEqualTo(HALF_OPEN);
       assertThat(transition.reason()).isEqualTo("reset_timeout_elapsed");
     });
-    assertThat(breaker.version()).isGreaterThan(versionBefore);
+    assertThat(breaker.versions().changes()).isGreaterThan(changesBefore);
     assertThat(breaker.snapshot().halfOpenAttempts()).isEqualTo(1);
   }
 
@@ -169,14 +169,14 @@ class BreakerTest {
     Breaker breaker = openBreaker();
     now += 10_000;
     Decision trial = breaker.acquire(now);
-    long version = breaker.version();
+    long changes = breaker.versions().changes();
 
     assertThatThrownBy(() -> breaker.record(SUCCESS, trial.permit() + 1_000, null, now))
         .isInstanceOf(PermitRejectedException.class).hasMessageContaining("never handed out");
 
     assertThat(breaker.state()).isEqualTo(HALF_OPEN);
     assertThat(breaker.snapshot().halfOpenAttempts()).isEqualTo(1);
-    assertThat(breaker.version()).isEqualTo(version);
+    assertThat(breaker.versions().changes()).isEqualTo(changes);
   }
 
   @Test
@@ -193,12 +193,12 @@ class BreakerTest {
   @Test
   void outcomesWhileOpenAreIgnored() {
     Breaker breaker = openBreaker();
-    long version = breaker.version();
+    long changes = breaker.versions().changes();
 
     assertThat(breaker.record(FAILURE, null, null, now)).isNull();
     assertThat(breaker.record(SUCCESS, null, null, now)).isNull();
 
-    assertThat(breaker.version()).isEqualTo(version);
+    assertThat(breaker.versions().changes()).isEqualTo(changes);
     assertThat(breaker.state()).isEqualTo(OPEN);
   }
 
@@ -219,30 +219,41 @@ class BreakerTest {
     if (start == BreakerState.DISABLED) {
       breaker.disable(now);
     }
-    long version = breaker.version();
+    long changes = breaker.versions().changes();
 
     Transition transition = breaker.reset(now);
 
     assertThat(transition.from()).isEqualTo(start);
     assertThat(transition.to()).isEqualTo(CLOSED);
     assertThat(transition.reason()).isEqualTo("reset");
-    assertThat(breaker.version()).isGreaterThan(version);
+    assertThat(breaker.versions().changes()).isGreaterThan(changes);
     assertThat(breaker.snapshot().failureCount()).isZero();
   }
 
   @Test
-  void versionGrowsWithEveryPersistedChangeAndNotWithPlainSuccesses() {
+  void everyPersistedChangeIsCountedAndTheVersionIsTheStoredOnePlusOneUntilTheStoreConfirms() {
+    // Given a new breaker: plain successes and closed acquires change nothing
     Breaker breaker = breaker(settings);
-
     breaker.record(SUCCESS, null, null, now);
     breaker.acquire(now);
+    assertThat(breaker.versions().changes()).isZero();
     assertThat(breaker.version()).isZero();
+
+    // When it counts a failure and a success, then Redis confirms a write covering both
     breaker.record(FAILURE, null, null, now);
-    assertThat(breaker.version()).isEqualTo(1);
+    assertThat(breaker.versions().changes()).isEqualTo(1);
+    assertThat(breaker.version()).as("the version its next write carries").isEqualTo(1);
     breaker.record(SUCCESS, null, null, now);
-    assertThat(breaker.version()).isEqualTo(2);
+    assertThat(breaker.versions().changes()).isEqualTo(2);
+    assertThat(breaker.version()).as("still one write away").isEqualTo(1);
+    breaker.versions().stored(1, 2);
+    assertThat(breaker.versions().unwritten()).isFalse();
+    assertThat(breaker.version()).isEqualTo(1);
+
+    // Then its next change is based on the stored version
     now += 5;
     breaker.record(FAILURE, null, null, now);
+    assertThat(breaker.version()).isEqualTo(2);
     assertThat(breaker.snapshot().updatedAtMs()).isEqualTo(now);
   }
 

@@ -139,7 +139,47 @@ class TripstateConfigTest {
     assertThat(config.metrics()).isEqualTo(new MetricsConfig(false, "app"));
     assertThat(config.history()).isEqualTo(new HistoryConfig(0, 0));
     assertThat(config.history().enabled()).as("maxEntries 0 keeps no history").isFalse();
-    assertThat(config.settingsFor("any")).isEqualTo(breaker(3, 5_000, 2));
+    assertThat(config.settingsFor("any")).as("persistence's key TTLs are the breakers' defaults")
+        .isEqualTo(breaker(3, 5_000, 2).toBuilder().openTtlSeconds(600).ttlSeconds(60).build());
+  }
+
+  @Test
+  void keyTtlsAreSetPerBreakerUnderDefaultsAndBreakersOverPersistence() {
+    // Given TTLs in persistence (the older place), and overrides in defaults and for one breaker
+    JsonObject json = new JsonObject("""
+        {"persistence": {"openTtlSeconds": 600},
+         "defaults": {"ttlSeconds": 120},
+         "breakers": {"payments": {"openTtlSeconds": 0, "ttlSeconds": 30}, "search": {}}}
+        """);
+
+    // When it is read
+    TripstateConfig config = TripstateConfig.from(json);
+
+    // Then a breaker's own TTLs win, then defaults, then persistence, then the built-in ones
+    assertThat(config.settingsFor("payments")).extracting(BreakerSettings::openTtlSeconds, BreakerSettings::ttlSeconds)
+        .containsExactly(0L, 30L);
+    assertThat(config.settingsFor("search")).extracting(BreakerSettings::openTtlSeconds, BreakerSettings::ttlSeconds)
+        .containsExactly(600L, 120L);
+    assertThat(config.settingsFor("unlisted")).extracting(BreakerSettings::openTtlSeconds,
+        BreakerSettings::ttlSeconds).containsExactly(600L, 120L);
+    assertThat(TripstateConfig.from(new JsonObject()).settingsFor("any")).extracting(BreakerSettings::openTtlSeconds,
+        BreakerSettings::ttlSeconds).containsExactly(86_400L, 3_600L);
+  }
+
+  @Test
+  void aKeyTtlSetDifferentlyInPersistenceAndDefaultsIsRefusedNamingBoth() {
+    // Given ttlSeconds set in both places, to different values
+    JsonObject json = new JsonObject("""
+        {"persistence": {"ttlSeconds": 3600}, "defaults": {"ttlSeconds": 60}}
+        """);
+
+    // When it is read, Then it fails naming the defaults key, its value and the persistence key it contradicts
+    assertThatThrownBy(() -> TripstateConfig.from(json)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("defaults.ttlSeconds").hasMessageContaining("60")
+        .hasMessageContaining("persistence.ttlSeconds");
+    assertThat(TripstateConfig.from(new JsonObject("""
+        {"persistence": {"ttlSeconds": 60}, "defaults": {"ttlSeconds": 60}}
+        """)).settingsFor("x").ttlSeconds()).as("the same value in both places is fine").isEqualTo(60);
   }
 
   @Test
@@ -194,6 +234,9 @@ class TripstateConfigTest {
       {"breakers": {"x": {"resetTimeoutMs": 1.5}}}                  | breakers.x.resetTimeoutMs        | 1.5
       {"breakers": {"x": {"failureThreshold": -3}}}                 | breakers.x.failureThreshold      | -3
       {"breakers": {"x": 5}}                                        | breakers.x                       | 5
+      {"defaults": {"ttlSeconds": -1}}                              | defaults.ttlSeconds              | -1
+      {"breakers": {"x": {"openTtlSeconds": 31536001}}}             | breakers.x.openTtlSeconds        | 31536001
+      {"breakers": {"x": {"openTtlSeconds": "1d"}}}                 | breakers.x.openTtlSeconds        | 1d
       {"http": {"port": 70000}}                                     | http.port                        | 70000
       {"http": {"port": -1}}                                        | http.port                        | -1
       {"http": {"port": "8080"}}                                    | http.port                        | 8080
@@ -439,6 +482,8 @@ class TripstateConfigTest {
       backoff.maxResetTimeoutMs | 600000
       callTimeoutMs             | 10000
       failureCodes              | []
+      openTtlSeconds            | 86400
+      ttlSeconds                | 3600
       """)
   void everyBreakerKeyHasItsDocumentedDefault(String key, String expected) {
     // Given a config without `defaults` or `breakers`
@@ -468,6 +513,8 @@ class TripstateConfigTest {
       backoff.maxResetTimeoutMs | 120000     | 120000
       callTimeoutMs             | 3000       | 10000
       failureCodes              | [408, 429] | [429]
+      openTtlSeconds            | 60         | 86400
+      ttlSeconds                | 0          | 7200
       """)
   void aBreakerSectionOverridesDefaultsFieldByFieldInsideWindowAndBackoffToo(String key, String payments,
       String unlisted) {
@@ -475,11 +522,13 @@ class TripstateConfigTest {
     JsonObject json = new JsonObject("""
         {"defaults": {"failureThreshold": 7, "successThreshold": 2, "slowCallDurationMs": 2000,
                       "window": {"type": "count", "size": 50, "minimumCalls": 20},
-                      "backoff": {"multiplier": 2.0, "maxResetTimeoutMs": 120000}, "failureCodes": [429]},
+                      "backoff": {"multiplier": 2.0, "maxResetTimeoutMs": 120000}, "failureCodes": [429],
+                      "ttlSeconds": 7200},
          "breakers": {"payments": {"resetTimeoutMs": 5000, "halfOpenMaxCalls": 3, "permitTimeoutMs": 15000,
                                    "window": {"size": 200}, "failureRateThreshold": 25,
                                    "slowCallRateThreshold": 80, "backoff": {"multiplier": 1.5},
-                                   "callTimeoutMs": 3000, "failureCodes": [408, 429]}}}
+                                   "callTimeoutMs": 3000, "failureCodes": [408, 429],
+                                   "openTtlSeconds": 60, "ttlSeconds": 0}}}
         """);
 
     // When it is read
@@ -623,6 +672,8 @@ class TripstateConfigTest {
       case "backoff.maxResetTimeoutMs" -> settings.backoff().maxResetTimeoutMs();
       case "callTimeoutMs" -> settings.callTimeoutMs();
       case "failureCodes" -> new TreeSet<>(settings.failureCodes());
+      case "openTtlSeconds" -> settings.openTtlSeconds();
+      case "ttlSeconds" -> settings.ttlSeconds();
       default -> throw new IllegalArgumentException("not a breaker key: " + key);
     };
     return String.valueOf(value);

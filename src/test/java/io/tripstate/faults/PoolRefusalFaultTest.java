@@ -2,17 +2,24 @@ package io.tripstate.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tripstate.breaker.BreakerState;
+import io.tripstate.breaker.BreakerRegistry;
+import io.tripstate.breaker.BreakerSettings;
 import io.tripstate.breaker.Snapshot;
+import io.tripstate.config.PersistenceConfig;
+import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.VertxScheduler;
+import io.tripstate.store.OnOwner;
+import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotStore;
-import io.tripstate.store.WriteQueue;
 import io.tripstate.support.Bus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +35,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * connections and 24 waiters are taken (e.g. by commands that timed out here but still wait on Redis),
  * vertx-redis-client fails {@code send} at once, with a future that is already failed when it is returned.
  * The write queue must wait and retry without recursing on the event loop, and then write everything.
- * A unit-sized test with a stub store: a real pool cannot be filled on demand without also slowing Redis.
+ * A unit-sized test with a stub store behind the real persistence: a real pool cannot be filled on demand
+ * without also slowing Redis.
  */
 @ExtendWith(VertxExtension.class)
 class PoolRefusalFaultTest {
@@ -36,25 +44,27 @@ class PoolRefusalFaultTest {
 
   @Test
   void aPoolThatRefusesSynchronouslyForAMomentIsWaitedOutWithoutRecursion(Vertx vertx) {
-    // Given a store whose pool is full for its first 200 ms (refusing at once), then accepts every write
+    // Given persistence over a store whose pool is full for its first 200 ms (refusing at once), then accepts
     RefusingStore store = new RefusingStore(vertx, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
     List<Throwable> unhandled = new CopyOnWriteArrayList<>();
     Context context = vertx.getOrCreateContext();
     context.exceptionHandler(unhandled::add);
-    Promise<WriteQueue> created = Promise.promise();
+    PersistenceConfig config = TripstateConfig.from(new JsonObject()).persistence();
+    Promise<BreakerRegistry> started = Promise.promise();
     context.runOnContext(v -> {
-      WriteQueue queue = new WriteQueue(vertx, context, store, 100, name -> "key:" + name);
-      queue.release();
-      created.complete(queue);
+      Persistence persistence = new Persistence(new VertxScheduler(vertx, Clock.systemUTC()),
+          OnOwner.executor(context), store, config, "refusing pool", name -> "key:" + name);
+      BreakerRegistry registry = new BreakerRegistry(name -> BreakerSettings.DEFAULTS, 1_000, 0, persistence);
+      persistence.start(registry).map(registry).onComplete(started);
     });
-    WriteQueue queue = Bus.await(created.future());
+    BreakerRegistry registry = Bus.await(started.future());
 
-    // When 40 breakers change at once, on the queue's context
+    // When 40 breakers change at once, on the owner's context
     Promise<Void> submitted = Promise.promise();
     context.runOnContext(v -> {
       try {
         for (int i = 0; i < BREAKERS; i++) {
-          queue.submit(new Snapshot("b-" + i, BreakerState.OPEN, 1, 1_000L, 0, 1, 1_000L));
+          registry.forceOpen("b-" + i, null, System.currentTimeMillis());
         }
         submitted.complete();
       } catch (Throwable e) {
@@ -90,7 +100,7 @@ class PoolRefusalFaultTest {
     }
 
     @Override
-    public Future<WriteResult> write(Snapshot snapshot) {
+    public Future<WriteResult> write(Snapshot snapshot, long baseVersion, long ttlSeconds) {
       if (refusals.get() % 64 == 0) { // walking the stack is dear: sample it
         deepestStack.accumulateAndGet((int) (long) StackWalker.getInstance().walk(Stream::count), Math::max);
       }
@@ -102,8 +112,8 @@ class PoolRefusalFaultTest {
       }
       // Like Redis, an accepted write answers later, never on the caller's stack.
       return vertx.timer(1).map(v -> {
-        written.put(snapshot.name(), snapshot.version());
-        return WriteResult.WRITTEN;
+        written.put(snapshot.name(), baseVersion + 1);
+        return WriteResult.written(baseVersion + 1);
       });
     }
 

@@ -71,7 +71,9 @@ class PersistenceIntegrationTest {
 
     eventually(() -> Deployments.stored(config, "counted") != null
         && Deployments.stored(config, "counted").getInteger("failure_count") == 50, "failure_count 50 in Redis");
-    assertThat(Deployments.stored(config, "counted").getLong("version")).isEqualTo(50);
+    // One version per write, and far fewer writes than changes
+    assertThat(Deployments.stored(config, "counted").getLong("version")).isBetween(1L, 25L)
+        .isEqualTo(bus.status("counted").getLong("version"));
   }
 
   @Test

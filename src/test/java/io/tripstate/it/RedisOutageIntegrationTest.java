@@ -2,6 +2,7 @@ package io.tripstate.it;
 
 import static io.tripstate.support.Bus.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tripstate.support.Bus;
 import io.tripstate.support.MutableClock;
@@ -9,6 +10,7 @@ import io.tripstate.support.RedisServerProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -63,6 +65,62 @@ class RedisOutageIntegrationTest {
     assertThat(stored(config, "local-only").getString("state")).isEqualTo("open");
     assertThat(stored(config, "remembered").getLong("version")).as("restore writes nothing").isEqualTo(9);
     eventually(() -> "UP".equals(bus.send("health", new JsonObject()).getString("persistence")), "persistence UP");
+  }
+
+  @Test
+  void aBreakerStoredOpenStaysOpenAfterALateRestoreInWhichItOnlyCountedFailures(Vertx vertx) {
+    // Given Redis holds a breaker open for another 50 s, and is down when the verticle deploys
+    JsonObject config = Deployments.config(redis.url()).put("defaults", new JsonObject().put("failureThreshold", 5)
+        .put("resetTimeoutMs", 60_000));
+    config.getJsonObject("persistence").put("restoreTimeoutMs", 500);
+    double openedAt = (clock.millis() - 10_000) / 1000.0;
+    redis.command("SET", Deployments.key(config, "dependency"), new JsonObject().put("name", "dependency")
+        .put("state", "open").put("failure_count", 5).put("opened_at", openedAt).put("half_open_attempts", 0)
+        .put("version", 9).encode());
+    redis.stop();
+    Bus bus = Deployments.serve(vertx, config, clock);
+
+    // When the breaker counts one failure here (no transition), and Redis comes back
+    assertThat(bus.record("dependency", "failure").getString("state")).isEqualTo("closed");
+    redis.restart();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> bus.statusAll().getJsonObject("persistence").getBoolean("restored"));
+
+    // Then the stored open state wins: the breaker rejects, and Redis still holds the open snapshot
+    JsonObject status = bus.status("dependency");
+    assertThat(status.getString("state")).isEqualTo("open");
+    assertThat(status.getLong("retry_after_ms")).isEqualTo(50_000);
+    assertThat(bus.acquire("dependency").getBoolean("permitted")).isFalse();
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> bus.statusAll().getJsonObject("persistence").getInteger("pending_writes") == 0);
+    assertThat(stored(config, "dependency").getString("state")).isEqualTo("open");
+    assertThat(stored(config, "dependency").getLong("version")).isEqualTo(9);
+  }
+
+  @Test
+  void aBreakerStoredInTheOlderVersionlessFormIsTakenWhenItOnlyCountedHere(Vertx vertx) {
+    // Given the older service's four-field form of an open breaker, in a Redis that is down at deploy
+    JsonObject config = Deployments.config(redis.url()).put("defaults", new JsonObject().put("failureThreshold", 5)
+        .put("resetTimeoutMs", 60_000));
+    config.getJsonObject("persistence").put("restoreTimeoutMs", 500);
+    double openedAt = (clock.millis() - 10_000) / 1000.0;
+    redis.command("SET", Deployments.key(config, "legacy"), new JsonObject().put("state", "OPEN")
+        .put("failure_count", 5).put("opened_at", openedAt).put("half_open_attempts", 0).encode());
+    redis.stop();
+    Bus bus = Deployments.serve(vertx, config, clock);
+
+    // When it counts failures here, and Redis comes back
+    bus.record("legacy", "failure");
+    bus.record("legacy", "failure");
+    redis.restart();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> bus.statusAll().getJsonObject("persistence").getBoolean("restored"));
+
+    // Then it is open as stored, and nothing overwrote the stored value with a closed one
+    assertThat(bus.status("legacy").getString("state")).isEqualTo("open");
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> bus.statusAll().getJsonObject("persistence").getInteger("pending_writes") == 0);
+    assertThat(stored(config, "legacy").getString("state")).isEqualToIgnoringCase("open");
   }
 
   @Test

@@ -2,12 +2,14 @@ package io.tripstate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RepeatedWarningTest {
   @Test
   void logsAProblemOnceThenOnlyWhenItChangesOrAfterRecovery() {
-    RepeatedWarning warning = new RepeatedWarning();
+    long[] nanos = {0};
+    RepeatedWarning warning = new RepeatedWarning(() -> nanos[0]);
 
     assertThat(warning.check("WRONGPASS")).isZero();
     assertThat(warning.check("WRONGPASS")).isEqualTo(-1);
@@ -15,5 +17,8 @@ class RepeatedWarningTest {
     assertThat(warning.check("Connection refused")).as("a new problem, after 2 repeats").isEqualTo(2);
     warning.clear();
     assertThat(warning.check("Connection refused")).isZero();
+    assertThat(warning.check("Connection refused")).isEqualTo(-1);
+    nanos[0] += TimeUnit.MINUTES.toNanos(1);
+    assertThat(warning.check("Connection refused")).as("a minute later, with the repeat count").isEqualTo(1);
   }
 }
