@@ -1,8 +1,12 @@
 package io.tripstate.http;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 /**
  * The dashboard: {@code GET /} serves one static page (HTML, vanilla JavaScript and CSS from the class path,
@@ -26,8 +30,23 @@ public final class Dashboard {
     // The page is small and changes with the jar: a stale cached copy could call routes that moved.
     StaticHandler files = StaticHandler.create(RESOURCES).setCachingEnabled(false);
     // Served at "/" itself rather than redirected: the page's links are relative to "/" ("breakers", "events").
-    router.get("/").handler(ctx -> ctx.reroute("/dashboard/index.html"));
+    // The page itself is answered from memory, not rerouted to the file handler: with the reroute, a request
+    // on the same keep-alive connection after some page requests went unanswered (HTTP fuzz test).
+    Buffer page = page();
+    router.get("/").handler(Dashboard::secure).handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-cache").end(page));
     router.get("/dashboard/*").handler(Dashboard::secure).handler(files);
+  }
+
+  private static Buffer page() {
+    try (InputStream in = Dashboard.class.getClassLoader().getResourceAsStream(RESOURCES + "/index.html")) {
+      if (in == null) {
+        throw new IllegalStateException("the dashboard page " + RESOURCES + "/index.html is not on the class path");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static void secure(RoutingContext ctx) {
