@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import java.lang.System.Logger;
@@ -196,7 +197,7 @@ public final class BreakerClient {
       headers.forEach(options::addHeader);
     }
     options.setSendTimeout(callSendTimeoutMs(timeoutMs, delivery.getSendTimeout()));
-    return vertx.eventBus().request(this.address, request, options);
+    return vertx.eventBus().request(this.address, request, options).recover(this::explainNoOwner);
   }
 
   /**
@@ -330,6 +331,21 @@ public final class BreakerClient {
 
   private Future<JsonObject> request(String action, JsonObject body) {
     DeliveryOptions options = new DeliveryOptions(delivery).addHeader("action", action);
-    return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body)
+        .recover(this::explainNoOwner);
+  }
+
+  /**
+   * No handler at the address: in node scope the API is served only to requests sent from the node whose
+   * verticle owns the breakers, so say which ways out there are instead of a bare NO_HANDLERS.
+   */
+  private <T> Future<T> explainNoOwner(Throwable error) {
+    if (error instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      return Future.failedFuture(new ReplyException(ReplyFailure.NO_HANDLERS, -1, "no BreakerVerticle serves"
+          + " event-bus address '" + address + "' for this node: deploy one on this node (each node owns its"
+          + " breakers, cluster.scope \"node\", the default), or deploy one with cluster.scope \"cluster\" somewhere"
+          + " in the cluster to serve every node"));
+    }
+    return Future.failedFuture(error);
   }
 }
