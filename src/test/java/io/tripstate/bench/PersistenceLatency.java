@@ -43,7 +43,9 @@ public final class PersistenceLatency {
     try {
       JsonObject config = new JsonObject().put("address", "bench")
           .put("redis", new JsonObject().put("connectionString", url))
-          .put("persistence", new JsonObject().put("keyPrefix", "bench:").put("ackAfterWrite", ack));
+          .put("persistence", new JsonObject().put("keyPrefix", "bench:").put("ackAfterWrite", ack))
+          .put("history", new JsonObject().put("maxEntries", Integer.getInteger("bench.historyEntries", 1000)))
+          .put("metrics", new JsonObject().put("enabled", Boolean.parseBoolean(System.getProperty("bench.metrics", "true"))));
       vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)).await();
       long[] micros = new long[requests];
       JsonObject body = new JsonObject().put("name", "latency");
