@@ -7,7 +7,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 
@@ -45,17 +44,7 @@ public final class AdminRoutes {
   }
 
   static void mount(Router router, ApiCaller api, String token, long maxBodyBytes) {
-    BearerAuth auth = new BearerAuth(token, "admin token");
-    if (maxBodyBytes < 1) {
-      throw new IllegalArgumentException("maxBodyBytes must be at least 1, was " + maxBodyBytes);
-    }
-    // Two routes, because vertx-web puts a body handler first on its route: this way the token is checked
-    // (synchronously, so no body is lost) before a body is read, and a stranger gets no buffer of ours.
-    router.postWithRegex(PATH).handler(auth::handle);
-    router.postWithRegex(PATH)
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-        .handler(ctx -> act(ctx, api))
-        .failureHandler(ctx -> Replies.failed(ctx, maxBodyBytes));
+    GuardedRoutes.mount(router, PATH, new BearerAuth(token, "admin token"), maxBodyBytes, ctx -> act(ctx, api));
   }
 
   /** Without an admin token the admin paths are absent: 404 saying how to turn them on. */

@@ -6,7 +6,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The decision API, for services that cannot use the event bus: {@code POST /breakers/{name}/acquire} answers
@@ -41,16 +40,7 @@ public final class DecisionRoutes {
   }
 
   static void mount(Router router, ApiCaller api, String apiToken, long maxBodyBytes) {
-    BearerAuth auth = new BearerAuth(apiToken, "API token");
-    if (maxBodyBytes < 1) {
-      throw new IllegalArgumentException("maxBodyBytes must be at least 1, was " + maxBodyBytes);
-    }
-    // As in AdminRoutes: the token is checked on a route of its own, before any body is read.
-    router.postWithRegex(PATH).handler(auth::handle);
-    router.postWithRegex(PATH)
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-        .handler(ctx -> decide(ctx, api))
-        .failureHandler(ctx -> Replies.failed(ctx, maxBodyBytes));
+    GuardedRoutes.mount(router, PATH, new BearerAuth(apiToken, "API token"), maxBodyBytes, ctx -> decide(ctx, api));
   }
 
   /**

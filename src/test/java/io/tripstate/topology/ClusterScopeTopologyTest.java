@@ -10,7 +10,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.impl.VertxImpl;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,13 +31,8 @@ class ClusterScopeTopologyTest {
   @BeforeAll
   static void startNodes() {
     nodes = ClusteredVertx.start(3, true);
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    config = new JsonObject()
-        .put("address", "tripstate." + id)
-        .put("transitionsAddress", "tripstate." + id + ".transitions")
+    config = TopologyConfigs.config(new JsonObject().put("connectionString", TestRedis.url()))
         .put("cluster", new JsonObject().put("scope", "cluster"))
-        .put("redis", new JsonObject().put("connectionString", TestRedis.url()))
-        .put("persistence", new JsonObject().put("keyPrefix", "test:" + id + ":").put("retryMs", 100))
         .put("defaults", new JsonObject().put("failureThreshold", 3).put("resetTimeoutMs", 60_000));
     Bus.await(nodes.node(0).deployVerticle(VERTICLE, new DeploymentOptions().setConfig(config).setHa(true)));
   }

@@ -8,7 +8,6 @@ import io.tripstate.support.ClusteredVertx;
 import io.tripstate.support.TestRedis;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,12 +48,7 @@ class ClusteredVertxTopologyTest {
   }
 
   private static JsonObject config() {
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    return new JsonObject()
-        .put("address", "tripstate." + id)
-        .put("transitionsAddress", "tripstate." + id + ".transitions")
-        .put("redis", new JsonObject().put("connectionString", TestRedis.url()))
-        .put("persistence", new JsonObject().put("keyPrefix", "test:" + id + ":").put("retryMs", 100))
+    return TopologyConfigs.config(new JsonObject().put("connectionString", TestRedis.url()))
         .put("defaults", new JsonObject().put("failureThreshold", 5));
   }
 }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -70,16 +69,12 @@ class RedisClusterTopologyTest {
   }
 
   private static JsonObject config() {
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    return new JsonObject()
-        .put("address", "tripstate." + id)
-        .put("transitionsAddress", "tripstate." + id + ".transitions")
-        .put("redis", new JsonObject().put("type", "CLUSTER").put("endpoints", new JsonArray(cluster.endpoints())))
-        .put("persistence", new JsonObject().put("keyPrefix", "test:" + id + ":").put("retryMs", 100));
+    return TopologyConfigs.config(new JsonObject().put("type", "CLUSTER")
+        .put("endpoints", new JsonArray(cluster.endpoints())));
   }
 
   private static String key(JsonObject config, String name) {
-    return config.getJsonObject("persistence").getString("keyPrefix") + name + ":state";
+    return TopologyConfigs.key(config, name);
   }
 
   private static String stored(JsonObject config, String name) {

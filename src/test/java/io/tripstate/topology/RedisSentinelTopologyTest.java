@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -94,12 +93,7 @@ class RedisSentinelTopologyTest {
   }
 
   private static JsonObject config() {
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    return new JsonObject()
-        .put("address", "tripstate." + id)
-        .put("transitionsAddress", "tripstate." + id + ".transitions")
-        .put("redis", new JsonObject().put("type", "sentinel").put("masterName", RedisSentinels.MASTER_NAME)
-            .put("role", "master").put("endpoints", new JsonArray(sentinels.sentinelEndpoints())))
-        .put("persistence", new JsonObject().put("keyPrefix", "test:" + id + ":").put("retryMs", 100));
+    return TopologyConfigs.config(new JsonObject().put("type", "sentinel").put("masterName", RedisSentinels.MASTER_NAME)
+        .put("role", "master").put("endpoints", new JsonArray(sentinels.sentinelEndpoints())));
   }
 }
