@@ -117,6 +117,10 @@ public final class WriteQueue {
     if (!deferred.contains(name)) {
       waiting.add(name);
     }
+    if (lifecycle.is(PersistencePhase.DEGRADED)) {
+      // Degraded by the health probe rather than by a failed write of ours, no retry may be armed yet.
+      scheduleRetry();
+    }
     pump();
   }
 

@@ -162,6 +162,22 @@ class WriteQueueTest {
   }
 
   @Test
+  void aChangeAfterTheHealthProbeDegradedTheStoreIsTriedOncePerRetryInterval() {
+    // Given a store the health probe found down (no write of ours failed yet)
+    synced();
+    store.fail("connection refused");
+    lifecycle.storeFailed(new IllegalStateException("probe: connection refused"));
+
+    // When a breaker changes
+    breakers.change("payments");
+
+    // Then its write probes the store within a retry interval (it is not held until the next phase change)
+    scheduler.advanceMillis(RETRY_MS);
+    assertThat(queue.failedWrites()).isEqualTo(1);
+    assertThat(queue.pendingWrites()).isEqualTo(1);
+  }
+
+  @Test
   void aFailedWriteDegradesTheStoreAndIsRetriedOncePerRetryIntervalUntilItLands() {
     // Given a synced queue and a store that fails every call
     synced();
