@@ -125,7 +125,7 @@ public class BreakerVerticle extends VerticleBase {
     engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
         listeners);
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
-        persistence.enabled() && config.persistence().ackAfterWrite(), config.maxRequestBytes());
+        persistence.acknowledgesWrites(), config.maxRequestBytes());
     api.serveHistory(transitions);
     return claimClusterOwnership()
         .compose(v -> persistence.start(engine.registry()))

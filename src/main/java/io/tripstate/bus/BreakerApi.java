@@ -49,8 +49,6 @@ public final class BreakerApi {
   private final CallAction calls;
   private HistoryAction history;
   private MessageConsumer<Object> consumer;
-  /** The transition the request being handled caused, for ackAfterWrite; set by {@link #dispatch}. */
-  private Transition toAcknowledge;
 
   /**
    * @param ackAfterWrite whether a reply to a request that caused transitions waits until they are written

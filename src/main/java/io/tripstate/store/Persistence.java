@@ -42,7 +42,6 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   private long flushTimer = -1;
   private long probeTimer = -1;
   private String runId;
-  private Runnable afterLateRestore = () -> { };
 
   /**
    * @param owner runs the store's answers on the owner's context ({@link OnOwner#executor} in production)
@@ -63,14 +62,6 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     this.queue = store == null ? null : new WriteQueue(scheduler, owner, store, config.retryMs(), keyOf, lifecycle,
         this, WriteQueue.DEFAULT_MAX_IN_FLIGHT);
     lifecycle.onMove(this::moved);
-  }
-
-  /**
-   * Runs after stored snapshots changed the registry outside a request: a late restore, or a stored snapshot
-   * taken after a refused write (the owner re-arms its deadline timer).
-   */
-  public void afterLateRestore(Runnable action) {
-    this.afterLateRestore = action;
   }
 
   public boolean enabled() {
@@ -228,7 +219,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       queue.submit(name);
       outcome = "the local " + breaker.state() + " state wins and is written above it";
     } else {
-      afterLateRestore.run();
+      // Taken through the registry's listener (onRestored): the engine re-arms, the fast-path view follows.
       outcome = "its " + breaker.state() + " state wins and is taken here";
     }
     LOG.log(Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds version {2,number,#} of another writer, so a "
@@ -308,7 +299,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       boolean restartedServer = runId != null && !runId.isEmpty() && !runId.equals(newRunId);
       runId = newRunId;
       if (phase == PersistencePhase.UNRESTORED) {
-        restorer.late(registry, queue::submit, afterLateRestore);
+        restorer.late(registry, queue::submit);
         return;
       }
       lifecycle.storeAnswered();

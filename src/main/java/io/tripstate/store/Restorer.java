@@ -80,9 +80,8 @@ final class Restorer {
    * {@link BreakerRegistry#reconcile}.
    *
    * @param write told the name of each breaker that keeps its local state, to be written above the stored one
-   * @param after run once the registry changed
    */
-  void late(BreakerRegistry registry, Consumer<String> write, Runnable after) {
+  void late(BreakerRegistry registry, Consumer<String> write) {
     lifecycle.moveTo(PersistencePhase.RESTORING);
     long started = scheduler.nanoTime();
     within(store.loadAll(), config.restoreTimeoutMs()).onComplete(result -> {
@@ -102,7 +101,6 @@ final class Restorer {
       List<Breaker> kept = registry.mergeLate(result.result().snapshots());
       kept.forEach(breaker -> write.accept(breaker.name()));
       finish(result.result(), "Late-restored", started);
-      after.run();
       if (!kept.isEmpty()) {
         LOG.log(Level.INFO, "{0} breaker(s) made a transition here while Redis was away; their local state wins "
             + "and is written above the stored version", kept.size());
