@@ -4,9 +4,9 @@ import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.Transition;
 import io.tripstate.engine.Scheduler;
+import io.tripstate.store.RepeatedWarning;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Appends every transition to the {@link TransitionHistory} at once (one command per transition, not
@@ -16,20 +16,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HistoryRecorder implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(HistoryRecorder.class.getName());
-  private static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final TransitionHistory history;
-  private final Scheduler scheduler;
-  private boolean everWarned;
+  private final RepeatedWarning warnings;
   private boolean warnedSinceRecovery;
-  private long lastWarnedNanos;
-  private long suppressed;
   private long lost;
   private boolean closed;
 
   public HistoryRecorder(TransitionHistory history, Scheduler scheduler) {
     this.history = history;
-    this.scheduler = scheduler;
+    this.warnings = new RepeatedWarning(scheduler::nanoTime);
   }
 
   @Override
@@ -64,19 +60,16 @@ public final class HistoryRecorder implements BreakerRegistry.Listener {
 
   private void failed(Transition transition, Throwable cause) {
     lost++;
-    long now = scheduler.nanoTime();
-    if (everWarned && now - lastWarnedNanos < QUIET_NANOS) {
-      suppressed++;
+    // One key for every breaker: a failing Redis fails them all, and one line a minute says so.
+    int suppressed = warnings.check("history append failed");
+    if (suppressed < 0) {
       return;
     }
     String before = suppressed > 0 ? " (" + suppressed + " more were lost since the last warning)" : "";
     LOG.log(Level.WARNING, "Breaker ''{0}'': transition {1} -> {2} not added to its history at ''{3}'': {4}{5}",
         transition.name(), transition.from(), transition.to(), history.key(transition.name()),
         cause.getMessage() != null ? cause.getMessage() : cause.toString(), before);
-    everWarned = true;
     warnedSinceRecovery = true;
-    lastWarnedNanos = now;
-    suppressed = 0;
   }
 
   /** Said once after each warning, so that alternating successes and failures cost two lines a minute at most. */

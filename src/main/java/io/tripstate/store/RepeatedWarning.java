@@ -7,7 +7,7 @@ import java.util.function.LongSupplier;
  * Keeps a repeating problem (Redis down, a wrong password) to one log line: a warning is logged when its
  * text changes, or once a minute with the number of repeats suppressed since.
  */
-final class RepeatedWarning {
+public final class RepeatedWarning {
   private static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final LongSupplier nanoTime;
@@ -16,12 +16,12 @@ final class RepeatedWarning {
   private int suppressed;
 
   /** @param nanoTime monotonic time in nanoseconds (the owner's scheduler) */
-  RepeatedWarning(LongSupplier nanoTime) {
+  public RepeatedWarning(LongSupplier nanoTime) {
     this.nanoTime = nanoTime;
   }
 
   /** Whether to log {@code text} now; returns the number of repeats suppressed before it, or -1 for "do not log". */
-  int check(String text) {
+  public int check(String text) {
     long now = nanoTime.getAsLong();
     if (text.equals(last) && now - lastLoggedNanos < QUIET_NANOS) {
       suppressed++;
@@ -35,12 +35,12 @@ final class RepeatedWarning {
   }
 
   /** What to add to the logged line about the repeats {@link #check} suppressed before it. */
-  static String suppressedNote(int suppressed) {
+  public static String suppressedNote(int suppressed) {
     return suppressed > 0 ? " (" + suppressed + " similar failures not logged)" : "";
   }
 
   /** The problem is over: the next occurrence is logged at once. */
-  void clear() {
+  public void clear() {
     last = null;
     suppressed = 0;
   }
