@@ -25,6 +25,8 @@ import io.tripstate.store.OnOwner;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
 import io.tripstate.store.SnapshotCodec;
+import io.tripstate.sharing.Sharing;
+import io.tripstate.sharing.SharingFactory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -74,6 +76,7 @@ public class BreakerVerticle extends VerticleBase {
   private MeterRegistry ownRegistry;
   private boolean owner;
   private ClusterOwnership clusterOwnership;
+  private Sharing sharing;
 
   /** The verticle on the system clock. */
   public BreakerVerticle() {
@@ -116,19 +119,38 @@ public class BreakerVerticle extends VerticleBase {
     history = new HistoryRecorder(transitions, new VertxScheduler(vertx, clock));
     view = new LocalView(clock);
     metrics = config.metrics().enabled() ? createMetrics() : null;
-    // Listeners in order: the fast-path view is current before anyone hears of a transition.
+    sharing = store == null ? null : SharingFactory.create(vertx, config, store, persistence,
+        new VertxScheduler(vertx, clock), OnOwner.executor(context));
+    // Listeners in order: the fast-path view is current before anyone hears of a transition; sharing decides
+    // what is local before persistence asks.
     List<BreakerRegistry.Listener> listeners = new ArrayList<>(List.of(view,
-        new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence, history));
+        new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), config.sharing().instanceId())));
+    if (sharing != null && config.sharing().enabled()) {
+      listeners.add(sharing);
+    }
+    listeners.addAll(List.of(persistence, history));
     if (metrics != null) {
       listeners.add(metrics);
     }
     engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
         listeners);
+    engine.registry().instanceId(config.sharing().instanceId());
+    engine.registry().sharedNames(config::shared);
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
         persistence.acknowledgesWrites(), config.maxRequestBytes());
     api.serveHistory(transitions);
+    if (sharing != null) {
+      sharing.attach(engine);
+      api.serveSharing(sharing);
+    }
     return claimClusterOwnership()
+        .compose(v -> sharing == null ? Future.<Void>succeededFuture() : sharing.mark())
         .compose(v -> persistence.start(engine.registry()))
+        .onSuccess(v -> {
+          if (sharing != null) {
+            sharing.start();
+          }
+        })
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
@@ -164,8 +186,13 @@ public class BreakerVerticle extends VerticleBase {
           if (history != null) {
             history.close(); // the Redis client it shares with persistence closes below
           }
-          // (d) then (e): persistence flushes, then closes the store.
-          return persistence == null ? Future.succeededFuture() : persistence.stop();
+          // (d) then (e): persistence flushes, then closes the store; sharing stops reading first, and announces
+          // the last writes and leaves before the store closes.
+          if (sharing != null) {
+            sharing.stopReading();
+          }
+          return persistence == null ? Future.succeededFuture()
+              : persistence.stop(() -> sharing == null ? Future.succeededFuture() : sharing.leave());
         })
         .eventually(() -> {
           if (metrics != null) {

@@ -49,6 +49,10 @@ public final class Breaker {
   /** Allocated at the first change or adoption of a stored version: an idle breaker carries none. */
   private Versions versions;
   private Transition lastTransition;
+  /** The app instance that made the last transition: this one ({@link #localInstance}) or a stored copy's. */
+  private String instance;
+  /** This app instance's id, given to the transitions made here; {@code null} when unknown. */
+  String localInstance;
   /** The deadline the owner has queued for this breaker; maintained by the registry. */
   long queuedDeadline = Long.MAX_VALUE;
 
@@ -83,6 +87,7 @@ public final class Breaker {
    */
   void adopt(Snapshot snapshot) {
     trials.clear(true);
+    instance = snapshot.instance();
     state = snapshot.state();
     openedAtMs = snapshot.openedAtMs() == null ? NO_TIME : snapshot.openedAtMs();
     forcedUntilMs = snapshot.forcedUntilMs() == null ? NO_TIME : snapshot.forcedUntilMs();
@@ -280,7 +285,7 @@ public final class Breaker {
   public Snapshot snapshot() {
     return new Snapshot(name, state, failureCount, openedAtMs == NO_TIME ? null : openedAtMs, trials.count(),
         version(), updatedAtMs, openTimeoutMs, forcedUntilMs == NO_TIME ? null : forcedUntilMs,
-        halfOpenSuccesses, window == null ? null : window.state());
+        halfOpenSuccesses, window == null ? null : window.state(), instance);
   }
 
   /** What this breaker knows of its stored copy, and which of its changes are not in it. */
@@ -394,6 +399,7 @@ public final class Breaker {
     // outcomes are refused, except on a close, which accepts anything).
     trials.clear(to != CLOSED);
     state = to;
+    instance = localInstance;
     changed(nowMs);
     versions.transitioned();
     lastTransition = new Transition(name, from, to, nowMs, reason, versions.version());

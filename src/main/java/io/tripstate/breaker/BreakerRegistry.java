@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The named breakers of one owner, created on first use, with a queue of the deadlines at which time
@@ -41,6 +42,14 @@ public final class BreakerRegistry {
 
     /** An {@code acquire} through the owner was not permitted. For metrics. */
     default void onRejected(Breaker breaker, Decision decision) {}
+
+    /**
+     * A transition another app instance made, taken here (sharing across instances); the breaker was already
+     * reported through {@link #onRestored}, so nothing is left to persist. For events.
+     *
+     * @param origin the instance that made it
+     */
+    default void onRemoteTransition(Breaker breaker, Transition transition, String origin) {}
   }
 
   /** Thrown when a new name would exceed the configured number of breakers. */
@@ -59,6 +68,8 @@ public final class BreakerRegistry {
   private final int maxBreakers;
   private final long permitSeed;
   private final Listener listener;
+  private String instanceId;
+  private Predicate<String> shared = name -> false;
 
   /**
    * @param settingsFor the settings of a name (per-name config over defaults)
@@ -70,6 +81,42 @@ public final class BreakerRegistry {
     this.maxBreakers = maxBreakers;
     this.permitSeed = permitSeed;
     this.listener = listener;
+  }
+
+  /** This app instance's id, recorded in the snapshots of the transitions made here; {@code null}: none. */
+  public void instanceId(String id) {
+    this.instanceId = id;
+    breakers.values().forEach(breaker -> breaker.localInstance = id);
+  }
+
+  /**
+   * Which breakers share their state with other instances: for those, {@link #reconcile} lets Redis win wherever
+   * it moved on (see there). Default: none.
+   */
+  public void sharedNames(Predicate<String> sharedNames) {
+    this.shared = sharedNames;
+  }
+
+  /**
+   * Takes a snapshot another instance wrote (sharing): the breaker drops its local counters, trials and
+   * unwritten changes and is reported through {@link Listener#onRestored}. A new name is created from it, within
+   * {@code maxBreakers}.
+   *
+   * @throws LimitExceededException when the name is new and {@code maxBreakers} are reached
+   */
+  public Breaker adopt(Snapshot stored) {
+    Breaker local = breakers.get(stored.name());
+    if (local == null) {
+      if (breakers.size() >= maxBreakers) {
+        throw new LimitExceededException(stored.name(), maxBreakers);
+      }
+      put(Breaker.restore(stored, settingsFor.apply(stored.name()), permitSeed));
+      return breakers.get(stored.name());
+    }
+    local.adopt(stored);
+    listener.onRestored(local);
+    schedule(local);
+    return local;
   }
 
   /** Acquires a permit, creating the breaker when the name is new. */
@@ -160,6 +207,7 @@ public final class BreakerRegistry {
         throw new LimitExceededException(name, maxBreakers);
       }
       breaker = new Breaker(name, settingsFor.apply(name), permitSeed);
+      breaker.localInstance = instanceId;
       breakers.put(name, breaker);
       listener.onCreated(breaker);
     }
@@ -242,6 +290,8 @@ public final class BreakerRegistry {
    * the store refused because it held another version (and, for sharing across instances, a snapshot another
    * instance wrote). The rule goes by state, never by counters:
    * <ul>
+   *   <li>a shared breaker (sharing across instances) takes the stored snapshot unless it made a transition here
+   *       on the very version stored (Redis wins wherever it moved on: {@link #sharedStoredWins});
    *   <li>a breaker that made no transition here since its stored copy takes the stored snapshot (counters
    *       alone never beat a stored state);
    *   <li>one that made a transition here keeps its state and is rebased on the stored version,
@@ -257,7 +307,10 @@ public final class BreakerRegistry {
       put(Breaker.restore(stored, settingsFor.apply(stored.name()), permitSeed));
       return Reconciled.CREATED;
     }
-    if (storedWins(local.versions(), stored.state())) {
+    boolean storedWins = shared.test(stored.name())
+        ? sharedStoredWins(local.versions(), stored.version())
+        : storedWins(local.versions(), stored.state());
+    if (storedWins) {
       local.adopt(stored);
       listener.onRestored(local);
       schedule(local);
@@ -276,7 +329,17 @@ public final class BreakerRegistry {
     return operatorState && !local.operatorActionSinceStored();
   }
 
+  /**
+   * The rule for a shared breaker: Redis wins wherever it moved on. Only a transition made here on the very
+   * version Redis still holds is kept (and written above it); any other stored version is newer news from
+   * another instance, whatever the states.
+   */
+  static boolean sharedStoredWins(Versions local, long storedVersion) {
+    return !local.transitionedSinceStored() || local.storedVersion() != storedVersion;
+  }
+
   private void put(Breaker breaker) {
+    breaker.localInstance = instanceId;
     breakers.put(breaker.name(), breaker);
     listener.onRestored(breaker);
     schedule(breaker);

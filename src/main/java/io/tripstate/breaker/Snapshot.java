@@ -18,6 +18,8 @@ package io.tripstate.breaker;
  * @param forcedUntilMs when a {@code forced_open} ends by itself, or {@code null}
  * @param halfOpenSuccesses successful trials so far in this half-open period
  * @param window the counters of a {@code count}/{@code time} window, or {@code null}
+ * @param instance the app instance that made the last transition ({@code sharing.instanceId}), or {@code null}
+ *     when unknown (the older service's values, and values written before the field existed)
  */
 public record Snapshot(
     String name,
@@ -30,7 +32,8 @@ public record Snapshot(
     Long openTimeoutMs,
     Long forcedUntilMs,
     int halfOpenSuccesses,
-    WindowState window) {
+    WindowState window,
+    String instance) {
 
   public Snapshot {
     if (name == null || state == null) {
@@ -41,10 +44,18 @@ public record Snapshot(
     }
   }
 
+  /** A snapshot with no known instance. */
+  public Snapshot(String name, BreakerState state, int failureCount, Long openedAtMs, int halfOpenAttempts,
+      long version, long updatedAtMs, Long openTimeoutMs, Long forcedUntilMs, int halfOpenSuccesses,
+      WindowState window) {
+    this(name, state, failureCount, openedAtMs, halfOpenAttempts, version, updatedAtMs, openTimeoutMs, forcedUntilMs,
+        halfOpenSuccesses, window, null);
+  }
+
   /** The same snapshot at another version (the store sets the version of what it writes). */
   public Snapshot withVersion(long newVersion) {
     return newVersion == version ? this : new Snapshot(name, state, failureCount, openedAtMs, halfOpenAttempts,
-        newVersion, updatedAtMs, openTimeoutMs, forcedUntilMs, halfOpenSuccesses, window);
+        newVersion, updatedAtMs, openTimeoutMs, forcedUntilMs, halfOpenSuccesses, window, instance);
   }
 
   /** The fields of the first version (and of the older Python service). */

@@ -62,7 +62,8 @@ public final class Versions {
    * changes made after it was taken stay unwritten.
    */
   public void stored(long version, long coveredChanges) {
-    storedVersion = version;
+    // Never back: with sharing, a newer version of another instance may have been taken meanwhile.
+    storedVersion = Math.max(storedVersion, version);
     storedChanges = Math.max(storedChanges, coveredChanges);
     sendingChanges = -1;
   }

@@ -12,11 +12,13 @@ public enum Action {
   /** Fire-and-forget outcomes from the in-process fast path: {@code {"records": [record body, ...]}}. */
   RECORD_BATCH("record_batch"),
   /** A breaker's latest transitions, newest first: {@code {"name", "limit"?}}. */
-  HISTORY("history");
+  HISTORY("history"),
+  /** The live app instances on this Redis and key prefix (sharing across instances): {@code {}}. */
+  INSTANCES("instances");
 
   /** The header that names the action (the Vert.x service-proxy convention). */
   public static final String HEADER = "action";
-  private static final String LIST = "acquire, record, status, reset, force_open, disable, call, record_batch, history";
+  private static final String LIST = "acquire, record, status, reset, force_open, disable, call, record_batch, history, instances";
 
   private final String wireName;
 

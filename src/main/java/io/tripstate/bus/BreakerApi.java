@@ -10,6 +10,7 @@ import io.tripstate.engine.Applied;
 import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.Recorded;
 import io.tripstate.history.TransitionHistory;
+import io.tripstate.sharing.Sharing;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
@@ -48,6 +49,7 @@ public final class BreakerApi {
   private final long maxRequestBytes;
   private final CallAction calls;
   private HistoryAction history;
+  private Sharing sharing;
   private MessageConsumer<Object> consumer;
 
   /**
@@ -69,6 +71,14 @@ public final class BreakerApi {
   /** Answers the {@code history} action from {@code history} (without it, every history is empty). */
   public void serveHistory(TransitionHistory transitions) {
     this.history = new HistoryAction(engine.registry(), transitions);
+  }
+
+  /**
+   * Reports sharing across instances: a {@code sharing} section in {@code status} and {@code health}, the
+   * {@code shared} field of snapshots, and the {@code instances} action. Without it {@code instances} answers 503.
+   */
+  public void serveSharing(Sharing instanceSharing) {
+    this.sharing = instanceSharing;
   }
 
   /**
@@ -118,7 +128,12 @@ public final class BreakerApi {
   private void dispatch(Message<Object> message) {
     String actionHeader = message.headers().get(Action.HEADER);
     if (HEALTH_ACTION.equals(actionHeader)) {
-      message.reply(new JsonObject().put("status", "UP").put("persistence", persistence.health()));
+      JsonObject health = new JsonObject().put("status", "UP").put("persistence", persistence.health());
+      if (sharing != null) {
+        health.put("sharing", new JsonObject().put("enabled", sharing.status().getBoolean("enabled"))
+            .put("connected", sharing.connected()).put("instance", sharing.instanceId()));
+      }
+      message.reply(health);
       return;
     }
     Action action = Action.parse(actionHeader);
@@ -167,6 +182,19 @@ public final class BreakerApi {
         return;
       case HISTORY:
         history.handle(message, body);
+        return;
+      case INSTANCES:
+        if (sharing == null) {
+          throw new ApiException(ApiError.UNAVAILABLE, "instances are known through Redis, and persistence is "
+              + "disabled here");
+        }
+        sharing.instances().onComplete(result -> {
+          if (result.succeeded()) {
+            message.reply(result.result());
+          } else {
+            message.fail(ApiError.UNAVAILABLE.code(), "Redis did not answer: " + result.cause().getMessage());
+          }
+        });
         return;
       default:
         throw new IllegalStateException("unhandled action " + action);
@@ -268,7 +296,11 @@ public final class BreakerApi {
     for (Breaker breaker : breakers) {
       list.add(snapshot(breaker, now));
     }
-    return new JsonObject().put("breakers", list).put("persistence", persistence.status());
+    JsonObject status = new JsonObject().put("breakers", list).put("persistence", persistence.status());
+    if (sharing != null) {
+      status.put("sharing", sharing.status());
+    }
+    return status;
   }
 
   /**
@@ -276,8 +308,9 @@ public final class BreakerApi {
    * until the window holds {@code minimumCalls}, always -1 for a consecutive window), and {@code retry_after_ms}
    * while open or forced open (see {@link #retryAfterMs}; {@code null} while forced open without an end).
    */
-  private static JsonObject snapshot(Breaker breaker, long now) {
+  private JsonObject snapshot(Breaker breaker, long now) {
     JsonObject json = SnapshotCodec.toJson(breaker.snapshot())
+        .put("shared", sharing != null && sharing.sharedHere(breaker.name()))
         .put("failure_rate", breaker.failureRate(now))
         .put("slow_call_rate", breaker.slowCallRate(now));
     if (breaker.state() == BreakerState.OPEN || breaker.state() == BreakerState.FORCED_OPEN) {

@@ -11,17 +11,22 @@ import java.lang.System.Logger.Level;
 
 /**
  * A listener of the engine that logs every transition at INFO and publishes it on the transitions address as
- * {@code {"name", "from", "to", "at", "reason", "version"}}.
+ * {@code {"name", "from", "to", "at", "reason", "version", "origin"}}, where {@code origin} is the app instance
+ * that made it ({@code sharing.instanceId}): this one, or another that shares the breaker (sharing across
+ * instances), whose transitions are published here too.
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
 
   private final EventBus eventBus;
   private final String address;
+  private final String instanceId;
 
-  public TransitionEvents(EventBus eventBus, String address) {
+  /** @param instanceId this app instance's id, the {@code origin} of the transitions made here */
+  public TransitionEvents(EventBus eventBus, String address, String instanceId) {
     this.eventBus = eventBus;
     this.address = address;
+    this.instanceId = instanceId;
   }
 
   /** The published form of a transition. */
@@ -39,7 +44,14 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   public void onTransition(Breaker breaker, Transition transition) {
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}), version {4}", transition.name(), transition.from(),
         transition.to(), transition.reason(), transition.version());
-    eventBus.publish(address, toJson(transition));
+    eventBus.publish(address, toJson(transition).put("origin", instanceId));
+  }
+
+  @Override
+  public void onRemoteTransition(Breaker breaker, Transition transition, String origin) {
+    LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}) by instance ''{4}'', version {5}", transition.name(),
+        transition.from(), transition.to(), transition.reason(), origin, transition.version());
+    eventBus.publish(address, toJson(transition).put("origin", origin));
   }
 
   /** Counters are not published. */

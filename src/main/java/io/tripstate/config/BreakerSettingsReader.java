@@ -17,7 +17,9 @@ final class BreakerSettingsReader {
   /** The keys of a breaker section. */
   static final Set<String> KEYS = Set.of("failureThreshold", "resetTimeoutMs", "halfOpenMaxCalls",
       "successThreshold", "permitTimeoutMs", "window", "failureRateThreshold", "slowCallRateThreshold",
-      "slowCallDurationMs", "backoff", "callTimeoutMs", "failureCodes", "openTtlSeconds", "ttlSeconds");
+      "slowCallDurationMs", "backoff", "callTimeoutMs", "failureCodes", "openTtlSeconds", "ttlSeconds",
+      // read by TripstateConfig.shared, not a policy of the breaker itself
+      "shared");
   static final Set<String> WINDOW_KEYS = Set.of("type", "size", "minimumCalls");
   static final Set<String> BACKOFF_KEYS = Set.of("multiplier", "maxResetTimeoutMs");
 

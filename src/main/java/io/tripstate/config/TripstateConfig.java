@@ -44,7 +44,7 @@ public final class TripstateConfig {
 
   private static final Set<String> TOP_KEYS =
       Set.of("address", "transitionsAddress", "maxBreakers", "maxRequestBytes", "redis", "persistence", "http",
-          "fastPath", "cluster", "metrics", "history", "defaults", "breakers");
+          "fastPath", "cluster", "metrics", "history", "sharing", "defaults", "breakers");
   private static final Set<String> PERSISTENCE_KEYS = Set.of("enabled", "keyPrefix", "openTtlSeconds",
       "ttlSeconds", "commandTimeoutMs", "restoreTimeoutMs", "counterFlushMs", "retryMs", "ackAfterWrite");
 
@@ -60,6 +60,10 @@ public final class TripstateConfig {
   private final ClusterConfig cluster;
   private final MetricsConfig metrics;
   private final HistoryConfig history;
+  private final SharingConfig sharing;
+  private final boolean sharedByDefault;
+  /** {@code breakers.{name}.shared} where given. */
+  private final Map<String, Boolean> sharedPerBreaker = new HashMap<>();
   private final BreakerSettings defaults;
   private final Map<String, BreakerSettings> perBreaker;
 
@@ -78,7 +82,12 @@ public final class TripstateConfig {
     cluster = ClusterConfig.from(root.section("cluster"));
     metrics = MetricsConfig.from(root.section("metrics"));
     history = HistoryConfig.from(root.section("history"));
+    sharing = SharingConfig.from(root.section("sharing"));
+    if (sharing.enabled() && !persistence.enabled()) {
+      throw new ConfigException("sharing.enabled", true, "needs persistence (Redis): persistence.enabled is false");
+    }
     ConfigReader defaultsSection = root.section("defaults");
+    sharedByDefault = defaultsSection.bool("shared", sharing.enabled());
     BreakerSettings base = keyTtls(root.section("persistence"), defaultsSection, persistence);
     defaults = BreakerSettingsReader.read(defaultsSection, base);
     perBreaker = new HashMap<>();
@@ -87,6 +96,9 @@ public final class TripstateConfig {
       // Merged as JSON, field by field and into window and backoff too, rather than over the built
       // defaults: a count window caps minimumCalls at its size, and a breaker with a larger window must
       // not inherit that cap.
+      if (breakers.section(name).raw().containsKey("shared")) {
+        sharedPerBreaker.put(name, breakers.section(name).bool("shared", sharedByDefault));
+      }
       JsonObject merged = defaultsSection.raw().copy().mergeIn(breakers.section(name).raw(), true);
       perBreaker.put(name, BreakerSettingsReader.read(new ConfigReader(merged, breakers.key(name)), base));
     }
@@ -127,6 +139,8 @@ public final class TripstateConfig {
     root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs"), report);
     root.section("metrics").unknownKeys(Set.of("enabled", "registryName"), report);
     root.section("history").unknownKeys(Set.of("maxEntries", "ttlSeconds"), report);
+    root.section("sharing").unknownKeys(Set.of("enabled", "instanceId", "resyncMs", "heartbeatMs", "openQuorum",
+        "streamMaxLength"), report);
     Set<String> redisKeys = new HashSet<>(new RedisOptions().toJson().fieldNames());
     // Fields that RedisOptions leaves out of toJson() while unset.
     redisKeys.addAll(Set.of("connectionString", "endpoints", "password", "masterName", "poolName", "role",
@@ -190,6 +204,18 @@ public final class TripstateConfig {
 
   public HistoryConfig history() {
     return history;
+  }
+
+  public SharingConfig sharing() {
+    return sharing;
+  }
+
+  /**
+   * Whether a breaker's state is shared with the other instances: {@code breakers.{name}.shared}, else
+   * {@code defaults.shared}, else {@code sharing.enabled}; always false with sharing off.
+   */
+  public boolean shared(String name) {
+    return sharing.enabled() && sharedPerBreaker.getOrDefault(name, sharedByDefault);
   }
 
   /** The settings of a breaker: its own section under {@code breakers}, else {@code defaults}. */

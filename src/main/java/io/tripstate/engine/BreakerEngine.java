@@ -3,6 +3,8 @@ package io.tripstate.engine;
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerSettings;
+import io.tripstate.breaker.BreakerState;
+import io.tripstate.breaker.Snapshot;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.Permits;
@@ -150,6 +152,29 @@ public final class BreakerEngine {
     caused.clear();
     try {
       return new Applied(registry.get(name, scheduler.nowMs()), taken());
+    } finally {
+      rearm();
+    }
+  }
+
+  /**
+   * Takes a snapshot another app instance wrote (sharing across instances): the breaker adopts it (created when
+   * new, within {@code maxBreakers}), the listeners hear it as restored and then as a remote transition.
+   *
+   * @param reason why the other instance made the transition, as it announced it
+   * @param origin the instance that made it
+   * @return the transition as published here
+   * @throws BreakerRegistry.LimitExceededException when the name is new and {@code maxBreakers} are reached
+   */
+  public Transition applyRemote(Snapshot stored, String reason, String origin) {
+    Breaker before = registry.get(stored.name());
+    BreakerState from = before == null ? BreakerState.CLOSED : before.state();
+    try {
+      Breaker breaker = registry.adopt(stored);
+      Transition transition = new Transition(stored.name(), from, stored.state(), stored.updatedAtMs(), reason,
+          stored.version());
+      listeners.onRemoteTransition(breaker, transition, origin);
+      return transition;
     } finally {
       rearm();
     }

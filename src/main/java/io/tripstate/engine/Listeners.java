@@ -24,6 +24,7 @@ final class Listeners {
   private BreakerRegistry.Listener[] restored = NONE;
   private BreakerRegistry.Listener[] recorded = NONE;
   private BreakerRegistry.Listener[] rejected = NONE;
+  private BreakerRegistry.Listener[] remote = NONE;
 
   void add(BreakerRegistry.Listener listener) {
     all = append(all, listener);
@@ -38,6 +39,9 @@ final class Listeners {
     }
     if (overrides(listener, "onRejected", Breaker.class, Decision.class)) {
       rejected = append(rejected, listener);
+    }
+    if (overrides(listener, "onRemoteTransition", Breaker.class, Transition.class, String.class)) {
+      remote = append(remote, listener);
     }
   }
 
@@ -97,6 +101,16 @@ final class Listeners {
         listener.onRejected(breaker, decision);
       } catch (RuntimeException e) {
         failed(listener, "a rejection", breaker, e);
+      }
+    }
+  }
+
+  void onRemoteTransition(Breaker breaker, Transition transition, String origin) {
+    for (BreakerRegistry.Listener listener : remote) {
+      try {
+        listener.onRemoteTransition(breaker, transition, origin);
+      } catch (RuntimeException e) {
+        failed(listener, "a remote transition", breaker, e);
       }
     }
   }

@@ -10,7 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Read-only HTTP status routes: {@code GET /breakers}, {@code GET /breakers/{name}},
- * {@code GET /breakers/{name}/history?limit=N} (newest first), {@code GET /health}, and
+ * {@code GET /breakers/{name}/history?limit=N} (newest first), {@code GET /health}, {@code GET /instances}, and
  * {@code GET /openapi.json} (the OpenAPI document of every route of the status server).
  * They ask the verticle over the event bus, so the router can be mounted on any server of the app
  * (e.g. {@code mainRouter.route("/tripstate/*").subRouter(StatusRoutes.router(vertx, "tripstate"))})
@@ -46,6 +46,7 @@ public final class StatusRoutes {
         Replies.send(ctx, api, api.ask("status", name))));
     router.get("/health").handler(ctx -> Replies.send(ctx, api, api.ask("health", new JsonObject()).recover(e ->
         Future.succeededFuture(new JsonObject().put("status", "DOWN").put("error", e.getMessage())))));
+    router.get("/instances").handler(ctx -> Replies.send(ctx, api, api.ask("instances", new JsonObject())));
     OpenApiDocument.mount(router, api.vertx());
   }
 

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Keeps Redis in step with the breakers without ever making a decision wait on it: restores on deploy
@@ -26,6 +27,32 @@ import java.util.function.Function;
  */
 public final class Persistence implements BreakerRegistry.Listener, WriteQueue.Source {
   private static final Logger LOG = System.getLogger(Persistence.class.getName());
+  /** {@link #whenWritten} of a transition that stays with this instance (see {@link SharePolicy}). */
+  public static final String LOCAL = "local";
+
+  /**
+   * Which changes go to Redis, and what follows a write: every change, and nothing, for a single instance (the
+   * default, {@link #ALL}); with sharing across instances, only the shared transitions, each announced once
+   * written ({@code sharing.Sharing}). Called on the owner's context.
+   */
+  public interface SharePolicy {
+    /** Whether a change is written: {@code transition} is {@code null} for a counter change. */
+    boolean writes(Breaker breaker, Transition transition);
+
+    /** The store accepted a write: {@code stored} is the snapshot as Redis holds it now. */
+    void written(Breaker breaker, Snapshot stored);
+  }
+
+  /** Writes every change; nothing follows a write. */
+  public static final SharePolicy ALL = new SharePolicy() {
+    @Override
+    public boolean writes(Breaker breaker, Transition transition) {
+      return true;
+    }
+
+    @Override
+    public void written(Breaker breaker, Snapshot stored) {}
+  };
 
   private final Scheduler scheduler;
   private final Executor owner;
@@ -42,6 +69,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   private long flushTimer = -1;
   private long probeTimer = -1;
   private String runId;
+  private SharePolicy policy = ALL;
 
   /**
    * @param owner runs the store's answers on the owner's context ({@link OnOwner#executor} in production)
@@ -66,6 +94,19 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
 
   public boolean enabled() {
     return store != null;
+  }
+
+  /** Replaces the single-instance policy ({@link #ALL}); set before {@link #start}. */
+  public void sharePolicy(SharePolicy sharePolicy) {
+    this.policy = sharePolicy;
+  }
+
+  /** Writes a breaker's current snapshot whatever the policy says (sharing: an open the quorum agreed on). */
+  public void write(String name) {
+    if (store != null) {
+      dirty.remove(name);
+      queue.submit(name);
+    }
   }
 
   /** Whether replies that report a transition wait for Redis ({@code ackAfterWrite}, with persistence on). */
@@ -97,6 +138,14 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
    * writes nothing: the store's versions are unknown.
    */
   public Future<Void> stop() {
+    return stop(Future::succeededFuture);
+  }
+
+  /**
+   * As {@link #stop()}, running {@code beforeClose} (bounded by its caller) once the writes are drained and
+   * before the store closes: sharing announces the last writes and leaves there.
+   */
+  public Future<Void> stop(Supplier<Future<Void>> beforeClose) {
     PersistencePhase phase = lifecycle.phase();
     if (phase == PersistencePhase.STOPPING || phase == PersistencePhase.STOPPED) {
       return Future.succeededFuture();
@@ -108,11 +157,11 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
         LOG.log(Level.WARNING, "Stopping before Redis at {0} could be restored: {1} snapshot(s) not written",
             description, queue.pendingWrites() + dirty.size());
       }
-      return stopped();
+      return beforeClose.get().eventually(this::stopped);
     }
     flushDirty();
     lifecycle.moveTo(PersistencePhase.STOPPING);
-    return queue.drain(2 * config.commandTimeoutMs()).eventually(this::stopped);
+    return queue.drain(2 * config.commandTimeoutMs()).eventually(beforeClose).eventually(this::stopped);
   }
 
   private Future<Void> stopped() {
@@ -127,6 +176,9 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       storedInMemory(breaker);
       return;
     }
+    if (!policy.writes(breaker, transition)) {
+      return;
+    }
     dirty.remove(breaker.name());
     queue.submit(breaker.name());
   }
@@ -135,6 +187,9 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   public void onCounterChange(Breaker breaker) {
     if (store == null) {
       storedInMemory(breaker);
+      return;
+    }
+    if (!policy.writes(breaker, null)) {
       return;
     }
     dirty.add(breaker.name());
@@ -160,12 +215,16 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
    * Completes once Redis holds the transition (and whatever the breaker changed after it in the same turn):
    * {@code written}; {@code pending} when not within {@code commandTimeoutMs} (the write stays queued), or when
    * too many replies wait already; {@code superseded} when Redis refused it and the breaker took the state Redis
-   * holds instead. With persistence disabled it completes with {@code null}: nothing to wait for.
+   * holds instead; {@code local} when the transition is not written at all, as it stays with this instance (see
+   * {@link SharePolicy}). With persistence disabled it completes with {@code null}: nothing to wait for.
    */
   public Future<String> whenWritten(Transition transition) {
     Breaker breaker = store == null ? null : registry.get(transition.name());
     if (breaker == null) {
       return Future.succeededFuture(store == null ? null : AckWaiters.PENDING);
+    }
+    if (!policy.writes(breaker, transition)) {
+      return Future.succeededFuture(LOCAL);
     }
     if (!breaker.versions().unwritten()) {
       return Future.succeededFuture(AckWaiters.WRITTEN);
@@ -198,6 +257,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     Breaker breaker = registry.get(write.snapshot().name());
     if (breaker != null) {
       breaker.versions().stored(version, write.changes());
+      policy.written(breaker, write.snapshot().withVersion(version));
     }
     acks.written(write.snapshot().name(), write.changes());
   }
@@ -209,6 +269,9 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     Breaker breaker = registry.get(name);
     if (breaker == null) {
       return;
+    }
+    if (result.version() < breaker.versions().storedVersion()) {
+      return; // an answer older than what the breaker took since (sharing: a newer announcement was applied)
     }
     String outcome;
     if (result.stored() == null) {

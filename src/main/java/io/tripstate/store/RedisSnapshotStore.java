@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -38,6 +39,7 @@ import java.util.stream.Collectors;
 public final class RedisSnapshotStore implements SnapshotStore {
   private static final Logger LOG = System.getLogger(RedisSnapshotStore.class.getName());
   private static final String SUFFIX = ":state";
+  private static final String INSTANCE_MARK = "~";
   private static final int SCAN_COUNT = 1000;
   /** Anything this large is not a snapshot; it is skipped unparsed. */
   private static final int MAX_VALUE_BYTES = 64 * 1024;
@@ -70,6 +72,8 @@ public final class RedisSnapshotStore implements SnapshotStore {
   private final boolean cluster;
   private final PersistenceConfig config;
   private boolean infoAllowed = true;
+  private String instanceId;
+  private Predicate<String> instanceLocal = name -> false;
   /** Written from Redis callbacks on any thread; a stale read only costs one longer timeout. */
   private volatile boolean answered;
 
@@ -86,8 +90,22 @@ public final class RedisSnapshotStore implements SnapshotStore {
     return redis;
   }
 
+  /**
+   * With sharing on, the breakers kept to this instance ({@code breakers.{name}.shared: false}) are stored under
+   * {@code {prefix}~{instanceId}~{name}:state}, so that they never meet the shared key of the same name; a
+   * restore reads this instance's own such keys and passes over other instances'. ({@code ~} is not allowed in
+   * breaker names.) Set before the first load.
+   */
+  public void instanceLocal(String id, Predicate<String> local) {
+    this.instanceId = id;
+    this.instanceLocal = local;
+  }
+
   /** The key of a breaker's snapshot. */
   public String key(String name) {
+    if (instanceId != null && instanceLocal.test(name)) {
+      return config.keyPrefix() + INSTANCE_MARK + instanceId + INSTANCE_MARK + name + SUFFIX;
+    }
     return config.keyPrefix() + name + SUFFIX;
   }
 
@@ -253,6 +271,13 @@ public final class RedisSnapshotStore implements SnapshotStore {
 
     private void accept(String key, byte[] value) {
       String name = key.substring(config.keyPrefix().length(), key.length() - SUFFIX.length());
+      if (name.startsWith(INSTANCE_MARK)) {
+        String own = INSTANCE_MARK + instanceId + INSTANCE_MARK;
+        if (instanceId == null || !name.startsWith(own)) {
+          return; // a breaker another instance keeps to itself
+        }
+        name = name.substring(own.length());
+      }
       if (!Names.isValid(name)) {
         skip(key, "the name '" + name + "' is not a valid breaker name");
       } else if (value.length > MAX_VALUE_BYTES) {

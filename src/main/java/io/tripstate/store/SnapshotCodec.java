@@ -26,6 +26,9 @@ public final class SnapshotCodec {
   public static final String FORCED_UNTIL = "forced_until";
   public static final String HALF_OPEN_SUCCESSES = "half_open_successes";
   public static final String WINDOW = "window";
+  /** Who made the last transition; written only when known. */
+  public static final String INSTANCE = "instance";
+  private static final int MAX_INSTANCE_LENGTH = 256;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Year 5138: a larger time is corrupt, not a date. */
@@ -35,7 +38,7 @@ public final class SnapshotCodec {
 
   /** The snapshot as a JSON object (what {@code status} replies and what Redis stores). */
   public static JsonObject toJson(Snapshot snapshot) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put(NAME, snapshot.name())
         .put(STATE, snapshot.state().wireName())
         .put(FAILURE_COUNT, snapshot.failureCount())
@@ -47,6 +50,10 @@ public final class SnapshotCodec {
         .put(FORCED_UNTIL, snapshot.forcedUntilMs() == null ? null : seconds(snapshot.forcedUntilMs()))
         .put(HALF_OPEN_SUCCESSES, snapshot.halfOpenSuccesses())
         .put(WINDOW, WindowCodec.toJson(snapshot.window()));
+    if (snapshot.instance() != null) {
+      json.put(INSTANCE, snapshot.instance());
+    }
+    return json;
   }
 
   /**
@@ -111,7 +118,19 @@ public final class SnapshotCodec {
     Long forcedUntil = millis(root, FORCED_UNTIL);
     int successes = (int) whole(root, HALF_OPEN_SUCCESSES, 0, Integer.MAX_VALUE);
     return new Snapshot(name, state, failureCount, openedAt, attempts, version, updated, openTimeoutMs,
-        forcedUntil, successes, WindowCodec.fromJson(name, root.get(WINDOW)));
+        forcedUntil, successes, WindowCodec.fromJson(name, root.get(WINDOW)), instance(root));
+  }
+
+  private static String instance(JsonNode root) throws SnapshotFormatException {
+    JsonNode node = root.get(INSTANCE);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual() || node.asText().length() > MAX_INSTANCE_LENGTH) {
+      throw new SnapshotFormatException("'" + INSTANCE + "' must be a string of at most " + MAX_INSTANCE_LENGTH
+          + " characters");
+    }
+    return node.asText();
   }
 
   private static long whole(JsonNode root, String field, long min, long max) throws SnapshotFormatException {

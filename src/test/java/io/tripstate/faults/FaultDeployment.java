@@ -140,6 +140,7 @@ final class FaultDeployment implements AutoCloseable {
       snapshot.remove("retry_after_ms");
       snapshot.remove("failure_rate");
       snapshot.remove("slow_call_rate");
+      snapshot.remove("shared");
       byName.put(snapshot.getString("name"), snapshot);
     }
     return byName;

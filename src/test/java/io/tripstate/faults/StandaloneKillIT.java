@@ -130,6 +130,7 @@ class StandaloneKillIT {
     snapshot.remove("retry_after_ms");
     snapshot.remove("failure_rate");
     snapshot.remove("slow_call_rate");
+    snapshot.remove("shared");
     return snapshot;
   }
 }
