@@ -97,6 +97,11 @@ public final class BreakerRegistry {
     this.shared = sharedNames;
   }
 
+  /** Whether a breaker shares its state with other instances (see {@link #sharedNames}). */
+  public boolean isShared(String name) {
+    return shared.test(name);
+  }
+
   /**
    * Takes a snapshot another instance wrote (sharing): the breaker drops its local counters, trials and
    * unwritten changes and is reported through {@link Listener#onRestored}. A new name is created from it, within

@@ -280,21 +280,18 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     }
     reading = true;
     long blockMs = Math.min(MAX_BLOCK_MS, config.resyncMs());
-    onOwner(stream.read(lastSeen, BATCH, blockMs)).onComplete(result -> {
+    // After a break, first make sure the stream still holds the last entry read (else reload everything): a
+    // read from an id the stream no longer holds would skip the gap without a word.
+    Future<Void> gapChecked = readerConnected ? Future.succeededFuture() : catchUp();
+    gapChecked.compose(v -> onOwner(stream.read(lastSeen, BATCH, blockMs))).onComplete(result -> {
       reading = false;
       if (closed) {
         return;
       }
       if (result.succeeded()) {
-        boolean reconnected = !readerConnected;
         readerConnected = true;
         readerWarnings.clear();
         apply(result.result());
-        if (reconnected) {
-          // What came while the reader was away is after lastSeen: the read gets it; a trimmed stream is caught
-          // by the catch-up.
-          catchUp();
-        }
         read();
       } else {
         readerConnected = false;
@@ -330,6 +327,9 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     }
     String from = lastSeen;
     return onOwner(stream.range(from, BATCH)).compose(entries -> {
+      if (!from.equals(lastSeen)) {
+        return Future.<Void>succeededFuture(); // the reader or a reload moved on meanwhile: judged from there
+      }
       if (entries.isEmpty() || !entries.get(0).id().equals(from)) {
         return rescan("the stream no longer holds entry " + from);
       }
@@ -357,6 +357,8 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
           read();
           return (Void) null;
         })
+        .onFailure(error -> LOG.log(Level.WARNING, "Sharing: reloading every snapshot failed ({0}); the next resync "
+            + "tries again", String.valueOf(error)))
         .eventually(() -> {
           rescanning = false;
           return Future.succeededFuture();

@@ -23,7 +23,7 @@ public final class SharingFactory {
     var sharingConfig = config.sharing();
     Sharing sharing = new Sharing(sharingConfig, config::shared,
         new TransitionStream(vertx, store.client(), config.redisOptions(), prefix, sharingConfig.streamMaxLength(),
-            timeoutMs),
+            timeoutMs, config.persistence().restoreTimeoutMs()),
         new InstanceDirectory(store.client(), prefix, timeoutMs), scheduler, owner, store::loadAll,
         config.persistence().retryMs(), new OpenVotes(store.client(), prefix, timeoutMs), persistence);
     if (sharingConfig.enabled()) {

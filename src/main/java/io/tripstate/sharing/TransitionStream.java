@@ -53,6 +53,7 @@ final class TransitionStream {
   private final String key;
   private final int maxLength;
   private final long timeoutMs;
+  private final long firstTimeoutMs;
   private Redis readerClient;
   private Future<RedisConnection> reader;
 
@@ -61,7 +62,8 @@ final class TransitionStream {
    * @param options the client's options, from which the reader's own client is made
    */
   TransitionStream(Vertx vertx, Redis commands, RedisOptions options, String keyPrefix, int maxLength,
-      long timeoutMs) {
+      long timeoutMs, long firstTimeoutMs) {
+    this.firstTimeoutMs = Math.max(timeoutMs, firstTimeoutMs);
     this.vertx = vertx;
     this.commands = commands;
     NetClientOptions net = new NetClientOptions(options.getNetClientOptions()).setReadIdleTimeout(0)
@@ -83,10 +85,13 @@ final class TransitionStream {
         .map(Response::toString);
   }
 
-  /** Appends this instance's start mark; the result is its id, from which the instance reads. */
+  /**
+   * Appends this instance's start mark; the result is its id, from which the instance reads. Bounded by the
+   * first-command timeout: at deploy it may be the client's first command, which also connects.
+   */
   Future<String> hello(String instance) {
-    return bounded(commands.send(Request.cmd(Command.XADD, key, "MAXLEN", "~", maxLength, "*", TYPE, HELLO,
-        INSTANCE, instance))).map(Response::toString);
+    return commands.send(Request.cmd(Command.XADD, key, "MAXLEN", "~", maxLength, "*", TYPE, HELLO,
+        INSTANCE, instance)).timeout(firstTimeoutMs, TimeUnit.MILLISECONDS).map(Response::toString);
   }
 
   /** Up to {@code count} entries from {@code fromId} on, that one included (an empty list when the stream is gone). */
@@ -102,7 +107,7 @@ final class TransitionStream {
   Future<List<Entry>> read(String afterId, int count, long blockMs) {
     if (reader == null) {
       readerClient = Redis.createClient(vertx, readerOptions);
-      reader = readerClient.connect().timeout(timeoutMs + 1_000, TimeUnit.MILLISECONDS);
+      reader = readerClient.connect().timeout(firstTimeoutMs, TimeUnit.MILLISECONDS);
     }
     return reader.compose(connection -> connection.send(Request.cmd(Command.XREAD, "COUNT", count, "BLOCK", blockMs,
             "STREAMS", key, afterId)).timeout(blockMs + timeoutMs, TimeUnit.MILLISECONDS))

@@ -285,7 +285,9 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       // Taken through the registry's listener (onRestored): the engine re-arms, the fast-path view follows.
       outcome = "its " + breaker.state() + " state wins and is taken here";
     }
-    LOG.log(Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds version {2,number,#} of another writer, so a "
+    // With sharing, another instance's newer version is the normal course of things, not trouble.
+    LOG.log(registry.isShared(name) ? Level.DEBUG : Level.WARNING, "Breaker ''{0}'': Redis key ''{1}'' holds version "
+        + "{2,number,#} of another writer, so a "
         + "write based on version {3,number,#} was refused; {4}", name, keyOf.apply(name), result.version(),
         write.baseVersion(), outcome);
   }

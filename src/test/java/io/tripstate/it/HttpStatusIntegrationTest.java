@@ -103,8 +103,11 @@ class HttpStatusIntegrationTest {
     HttpResponse<String> response = get(port, "/health");
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(new JsonObject(response.body()))
-        .isEqualTo(new JsonObject().put("status", "UP").put("persistence", "UP"));
+    JsonObject health = new JsonObject(response.body());
+    assertThat(health.getString("status")).isEqualTo("UP");
+    assertThat(health.getString("persistence")).isEqualTo("UP");
+    assertThat(health.getJsonObject("sharing").getBoolean("enabled")).isFalse();
+    assertThat(health.getJsonObject("sharing").getString("instance")).isNotBlank();
   }
 
   @Test

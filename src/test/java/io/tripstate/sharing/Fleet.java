@@ -38,6 +38,24 @@ final class Fleet implements AutoCloseable {
       vertx.eventBus().<JsonObject>consumer(config.getString("transitionsAddress"), m -> events.add(m.body()));
     }
 
+    /** The breaker's state here, or {@code null} while this instance does not know it (404). */
+    String state(String name) {
+      try {
+        return bus.status(name).getString("state");
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+
+    /** Sends a request that may be refused (e.g. a reset of a breaker this instance does not know yet). */
+    void trySend(String action, JsonObject body) {
+      try {
+        bus.send(action, body);
+      } catch (RuntimeException e) {
+        // refused: the random walk goes on
+      }
+    }
+
     void undeploy() {
       Bus.await(vertx.undeploy(deployment));
       deployment = null;
