@@ -1,7 +1,5 @@
 package io.tripstate.config;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -47,20 +45,27 @@ public record SharingConfig(boolean enabled, String instanceId, long resyncMs, l
         (int) section.number("streamMaxLength", DEFAULT_STREAM_MAX_LENGTH, 100, 10_000_000));
   }
 
-  /** The host name (cut to fit) and 8 random hex digits, e.g. {@code web-3-9f2c41d0}. */
+  /**
+   * The host name (cut to fit) and 8 random hex digits, e.g. {@code web-3-9f2c41d0}. The host name comes from the
+   * environment ({@code HOSTNAME}, set in containers and most shells), never from a DNS lookup: this runs on the
+   * event loop at deploy.
+   */
   static String defaultInstanceId() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      host = "instance";
-    }
-    host = host.replaceAll("[^A-Za-z0-9._-]", "-");
-    if (host.length() > 100) {
-      host = host.substring(0, 100);
-    }
     byte[] random = new byte[4];
     new SecureRandom().nextBytes(random);
-    return host + "-" + HexFormat.of().formatHex(random);
+    return host() + "-" + HexFormat.of().formatHex(random);
+  }
+
+  /** The host name as the environment gives it, made safe for an id; {@code tripstate} when unknown. */
+  public static String host() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      host = System.getenv("COMPUTERNAME");
+    }
+    if (host == null || host.isBlank()) {
+      return "tripstate";
+    }
+    host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+    return host.length() > 100 ? host.substring(0, 100) : host;
   }
 }

@@ -112,7 +112,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     this.retryMs = retryMs;
     this.readerWarnings = new RepeatedWarning(scheduler::nanoTime);
     this.announceWarnings = new RepeatedWarning(scheduler::nanoTime);
-    this.info = new JsonObject().put("instance", config.instanceId()).put("host", hostOf(config.instanceId()))
+    this.info = new JsonObject().put("instance", config.instanceId()).put("host", SharingConfig.host())
         .put("sharing", config.enabled()).put("started_at", SnapshotCodec.seconds(scheduler.nowMs()));
   }
 
@@ -477,13 +477,5 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     Promise<T> promise = Promise.promise();
     future.onComplete(result -> owner.execute(() -> promise.handle(result)));
     return promise.future();
-  }
-
-  private static String hostOf(String instanceId) {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return instanceId;
-    }
   }
 }
