@@ -3,6 +3,7 @@ package io.tripstate.engine;
 import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.BreakerSettings;
+import io.tripstate.breaker.BreakerState;
 import io.tripstate.breaker.Decision;
 import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.Permits;
@@ -90,6 +91,31 @@ public final class BreakerEngine {
     } finally {
       rearm();
     }
+  }
+
+  /**
+   * Whether an {@code acquire} of an existing breaker would grant a trial now (time applied as {@code acquire}
+   * would, though nothing changes here): the moment a trial lease shared between instances must be taken first.
+   * Allocates nothing.
+   */
+  public boolean trialDue(String name) {
+    Breaker breaker = registry.get(name);
+    return breaker != null && breaker.trialDue(scheduler.nowMs());
+  }
+
+  /**
+   * A rejection decided outside the breaker (another instance holds the trial lease of a half-open period): the
+   * breaker does not change; the listeners hear of the rejection, as of any other, so that metrics count it.
+   *
+   * @param retryAfterMs how long until the lease may be free
+   */
+  public Decision rejected(String name, long retryAfterMs) {
+    Decision decision = new Decision(false, BreakerState.HALF_OPEN, 0, retryAfterMs, List.of());
+    Breaker breaker = registry.get(name);
+    if (breaker != null) {
+      listeners.onRejected(breaker, decision);
+    }
+    return decision;
   }
 
   /**
