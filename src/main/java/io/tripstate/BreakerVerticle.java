@@ -142,6 +142,9 @@ public class BreakerVerticle extends VerticleBase {
     if (sharing != null) {
       sharing.attach(engine);
       api.serveSharing(sharing);
+      if (config.sharing().enabled()) {
+        api.useTrialGate(SharingFactory.trialGate(engine, config, store, sharing, OnOwner.executor(context)));
+      }
     }
     return claimClusterOwnership()
         .compose(v -> sharing == null ? Future.<Void>succeededFuture() : sharing.mark())

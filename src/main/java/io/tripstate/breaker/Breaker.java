@@ -188,7 +188,7 @@ public final class Breaker {
    */
   public Transition record(Outcome outcome, Long permit, Double durationMs, long nowMs) {
     if (permit != null) {
-      checkPermit(permit);
+      trials.check(name, permit, permitSeq);
     }
     boolean slow = durationMs != null && durationMs >= settings.slowCallDurationMs();
     if (state == CLOSED) {
@@ -235,6 +235,21 @@ public final class Breaker {
   public Transition disable(long nowMs) {
     clearCounters();
     return byOperator(moveTo(DISABLED, nowMs, "disabled"));
+  }
+
+  /** Whether {@link #acquire} would grant a trial now, as it would after {@link #tick}; changes nothing. */
+  public boolean trialDue(long nowMs) {
+    return switch (state) {
+      case OPEN -> retryAfterMs(nowMs) == 0;
+      case HALF_OPEN -> nextDeadline() > nowMs && trials.count() < settings.halfOpenMaxCalls();
+      case FORCED_OPEN -> nextDeadline() <= nowMs;
+      default -> false;
+    };
+  }
+
+  /** Whether a trial permit is out (granted, neither recorded nor expired nor dropped). */
+  public boolean trialOut(long permit) {
+    return trials.indexOf(permit) >= 0;
   }
 
   /** Milliseconds until a rejecting breaker may permit again; 0 when due or unknown. */
@@ -342,18 +357,6 @@ public final class Breaker {
     }
     changed(nowMs);
     return null;
-  }
-
-  private void checkPermit(long permit) {
-    if (permit == UNTRACKED_PERMIT) {
-      return;
-    }
-    if (trials.recentlyFinished(permit)) {
-      throw new PermitRejectedException(name, permit, "was already used or has expired");
-    }
-    if (permit <= 0 || permit > permitSeq) {
-      throw new PermitRejectedException(name, permit, "was never handed out");
-    }
   }
 
   private Transition open(long nowMs, String reason) {

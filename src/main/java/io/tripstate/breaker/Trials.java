@@ -42,7 +42,23 @@ final class Trials {
     return -1;
   }
 
-  boolean recentlyFinished(long permit) {
+  /**
+   * Refuses a permit that was already used or expired, or never handed out ({@code permitSeq} is the last one
+   * handed out); the untracked permit passes.
+   */
+  void check(String name, long permit, long permitSeq) {
+    if (permit == Breaker.UNTRACKED_PERMIT) {
+      return;
+    }
+    if (recentlyFinished(permit)) {
+      throw new PermitRejectedException(name, permit, "was already used or has expired");
+    }
+    if (permit <= 0 || permit > permitSeq) {
+      throw new PermitRejectedException(name, permit, "was never handed out");
+    }
+  }
+
+  private boolean recentlyFinished(long permit) {
     for (long p : finished) {
       if (p == permit) {
         return true;

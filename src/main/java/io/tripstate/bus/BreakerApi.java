@@ -11,6 +11,7 @@ import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.Recorded;
 import io.tripstate.history.TransitionHistory;
 import io.tripstate.sharing.Sharing;
+import io.tripstate.sharing.TrialGate;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.SnapshotCodec;
 import io.vertx.core.Future;
@@ -50,6 +51,7 @@ public final class BreakerApi {
   private final CallAction calls;
   private HistoryAction history;
   private Sharing sharing;
+  private TrialGate gate;
   private MessageConsumer<Object> consumer;
 
   /**
@@ -79,6 +81,15 @@ public final class BreakerApi {
    */
   public void serveSharing(Sharing instanceSharing) {
     this.sharing = instanceSharing;
+  }
+
+  /**
+   * Grants trials of shared breakers through {@code gate} (the trial lease across instances), in {@code acquire}
+   * and {@code call}; {@code null} (the default, sharing off) keeps every acquire synchronous.
+   */
+  public void useTrialGate(TrialGate gate) {
+    this.gate = gate;
+    calls.useTrialGate(gate);
   }
 
   /**
@@ -112,15 +123,22 @@ public final class BreakerApi {
   void handle(Message<Object> message) {
     try {
       dispatch(message);
-    } catch (ApiException e) {
-      message.fail(e.error().code(), e.getMessage());
-    } catch (PermitRejectedException e) {
-      message.fail(ApiError.CONFLICT.code(), e.getMessage());
-    } catch (BreakerRegistry.LimitExceededException e) {
-      message.fail(ApiError.TOO_MANY_BREAKERS.code(), e.getMessage());
     } catch (RuntimeException e) {
-      LOG.log(Level.ERROR, "Request on ''" + address + "'' failed unexpectedly", e);
-      message.fail(ApiError.INTERNAL.code(), "internal error: " + e);
+      fail(message, e);
+    }
+  }
+
+  /** Answers a request that failed with the error code of its exception. */
+  private void fail(Message<Object> message, Throwable error) {
+    if (error instanceof ApiException e) {
+      message.fail(e.error().code(), e.getMessage());
+    } else if (error instanceof PermitRejectedException) {
+      message.fail(ApiError.CONFLICT.code(), error.getMessage());
+    } else if (error instanceof BreakerRegistry.LimitExceededException) {
+      message.fail(ApiError.TOO_MANY_BREAKERS.code(), error.getMessage());
+    } else {
+      LOG.log(Level.ERROR, "Request on ''" + address + "'' failed unexpectedly", error);
+      message.fail(ApiError.INTERNAL.code(), "internal error: " + error);
     }
   }
 
@@ -141,6 +159,21 @@ public final class BreakerApi {
     switch (action) {
       case ACQUIRE: {
         String name = Requests.name(body);
+        if (gate != null && gate.needsLease(name)) {
+          // A trial of a shared breaker: the one decision that waits on Redis (the lease), bounded by its timeout.
+          gate.acquire(name).onComplete(result -> {
+            try {
+              if (result.failed()) {
+                fail(message, result.cause());
+                return;
+              }
+              answer(message, acquired(name, result.result()), result.result().transitions());
+            } catch (RuntimeException e) {
+              fail(message, e);
+            }
+          });
+          return;
+        }
         Decision decision = engine.acquire(name);
         answer(message, acquired(name, decision), decision.transitions());
         return;

@@ -7,6 +7,7 @@ import io.tripstate.breaker.Outcome;
 import io.tripstate.breaker.PermitRejectedException;
 import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.Scheduler;
+import io.tripstate.sharing.TrialGate;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -36,6 +37,7 @@ final class CallAction {
   private final EventBus eventBus;
   private final BreakerEngine engine;
   private final Scheduler scheduler;
+  private TrialGate gate;
   private int inFlight;
   private Promise<Void> allFinished;
 
@@ -43,6 +45,11 @@ final class CallAction {
     this.eventBus = eventBus;
     this.engine = engine;
     this.scheduler = engine.scheduler();
+  }
+
+  /** See {@link BreakerApi#useTrialGate}. */
+  void useTrialGate(TrialGate gate) {
+    this.gate = gate;
   }
 
   /** Completes when no call is in flight. */
@@ -60,7 +67,29 @@ final class CallAction {
     String name = Requests.name(body);
     String address = Requests.address(body);
     Long timeoutMs = Requests.positiveMillis(body, "timeout_ms");
-    Decision decision = engine.acquire(name);
+    if (gate != null && gate.needsLease(name)) {
+      // Counted in flight while the lease is taken, so that a stop waits for this call too.
+      inFlight++;
+      gate.acquire(name).onComplete(result -> {
+        try {
+          if (result.failed()) {
+            throw new IllegalStateException("the trial lease gate failed", result.cause());
+          }
+          call(message, body, name, address, timeoutMs, result.result());
+        } catch (RuntimeException e) {
+          LOG.log(Level.ERROR, "Breaker ''" + name + "'': acquiring a call to '" + address + "' failed", e);
+          message.fail(ApiError.INTERNAL.code(), "internal error: " + e);
+        } finally {
+          ended();
+        }
+      });
+      return;
+    }
+    call(message, body, name, address, timeoutMs, engine.acquire(name));
+  }
+
+  private void call(Message<Object> message, JsonObject body, String name, String address, Long timeoutMs,
+      Decision decision) {
     if (!decision.permitted()) {
       Long retryAfterMs = decision.state() == BreakerState.FORCED_OPEN
           ? BreakerApi.retryAfterMs(engine.registry().get(name), engine.scheduler().nowMs()) : (Long) decision.retryAfterMs();

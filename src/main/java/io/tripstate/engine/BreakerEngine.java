@@ -95,6 +95,31 @@ public final class BreakerEngine {
   }
 
   /**
+   * Whether an {@code acquire} of an existing breaker would grant a trial now (time applied as {@code acquire}
+   * would, though nothing changes here): the moment a trial lease shared between instances must be taken first.
+   * Allocates nothing.
+   */
+  public boolean trialDue(String name) {
+    Breaker breaker = registry.get(name);
+    return breaker != null && breaker.trialDue(scheduler.nowMs());
+  }
+
+  /**
+   * A rejection decided outside the breaker (another instance holds the trial lease of a half-open period): the
+   * breaker does not change; the listeners hear of the rejection, as of any other, so that metrics count it.
+   *
+   * @param retryAfterMs how long until the lease may be free
+   */
+  public Decision rejected(String name, long retryAfterMs) {
+    Decision decision = new Decision(false, BreakerState.HALF_OPEN, 0, retryAfterMs, List.of());
+    Breaker breaker = registry.get(name);
+    if (breaker != null) {
+      listeners.onRejected(breaker, decision);
+    }
+    return decision;
+  }
+
+  /**
    * Records an outcome, creating the breaker when the name is new.
    *
    * @throws io.tripstate.breaker.PermitRejectedException when the permit is unknown, already used or expired

@@ -2,34 +2,77 @@ package io.tripstate.sharing;
 
 import io.tripstate.store.LuaScript;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.util.concurrent.TimeUnit;
 
-/** Votes to open a shared breaker: one sorted set per breaker, {@code {keyPrefix}{name}:votes}, scored by expiry. */
+/**
+ * The Redis adapter of the open quorum ({@code sharing.openQuorum}): an instance that trips votes to open the
+ * breaker for everyone, and the breaker opens for all only when enough distinct live instances voted, so that
+ * one instance with a broken network path does not open a healthy dependency for the whole fleet.
+ *
+ * <p>One key per breaker, {@code {keyPrefix}{name}:votes}: a sorted set of instance ids scored by when their
+ * vote expires (Redis's {@code TIME}, epoch ms), the key expiring with its last vote. A vote is one script (one
+ * key, one round trip) that drops expired votes, adds or refreshes this instance's, and answers how many
+ * distinct live instances voted. Every call is bounded by {@code commandTimeoutMs}. Thread-safe.
+ */
 public final class OpenVotes {
-  /** KEYS[1] the set; ARGV[1] the instance; ARGV[2] the vote's life, ms. Returns the distinct live voters. */
+  private static final String SUFFIX = ":votes";
+  /** KEYS[1] the votes; ARGV[1] instance, ARGV[2] ttl ms. Returns the number of live voters, this one included. */
   static final LuaScript VOTE = new LuaScript(String.join("\n",
-      "local t = redis.call('TIME')",
-      "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+      "if redis.replicate_commands then redis.replicate_commands() end",
+      "local kind = redis.call('TYPE', KEYS[1]).ok",
+      "if kind ~= 'zset' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end",
+      "local time = redis.call('TIME')",
+      "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)",
       "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)",
       "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])",
       "local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')",
-      "redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]))",
+      "redis.call('PEXPIREAT', KEYS[1], last[2])",
       "return redis.call('ZCARD', KEYS[1])"));
 
-  private final Redis redis;
+  private final Redis client;
   private final String keyPrefix;
-  private final long timeoutMs;
+  private final long commandTimeoutMs;
 
-  public OpenVotes(Redis redis, String keyPrefix, long timeoutMs) {
-    this.redis = redis;
+  /**
+   * @param client the shared client (not closed here)
+   * @param keyPrefix {@code persistence.keyPrefix}
+   * @param commandTimeoutMs the bound of every call
+   */
+  public OpenVotes(Redis client, String keyPrefix, long commandTimeoutMs) {
+    this.client = client;
     this.keyPrefix = keyPrefix;
-    this.timeoutMs = timeoutMs;
+    this.commandTimeoutMs = commandTimeoutMs;
   }
 
-  /** Votes (again) for {@code ttlMs}; the result is how many distinct instances have a live vote. */
+  /** The votes key of a breaker. */
+  public String key(String name) {
+    return keyPrefix + name + SUFFIX;
+  }
+
+  /**
+   * Votes to open a breaker for everyone (again: a re-vote refreshes, it never counts twice).
+   *
+   * @param ttlMs how long the vote counts: the instance's open time, backoff included
+   * @return how many distinct instances have a live vote now, this one included
+   */
   public Future<Integer> vote(String name, String instance, long ttlMs) {
-    return VOTE.run(request -> redis.send(request).timeout(timeoutMs, TimeUnit.MILLISECONDS),
-        keyPrefix + name + ":votes", instance, Long.toString(Math.max(1, ttlMs))).map(reply -> reply.toInteger());
+    if (ttlMs < 1) {
+      return Future.failedFuture(new IllegalArgumentException("breaker '" + name + "': a vote needs ttlMs >= 1, got "
+          + ttlMs));
+    }
+    return VOTE.run(this::send, key(name), instance, Long.toString(ttlMs)).map(Response::toInteger);
+  }
+
+  /** Drops every vote of a breaker (the shared open was written: the next open period votes afresh). */
+  public Future<Void> clear(String name) {
+    return send(Request.cmd(Command.DEL, key(name))).mapEmpty();
+  }
+
+  private Future<Response> send(Request request) {
+    return client.send(request).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS);
   }
 }

@@ -1,6 +1,7 @@
 package io.tripstate.sharing;
 
 import io.tripstate.config.TripstateConfig;
+import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.Scheduler;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RedisSnapshotStore;
@@ -31,5 +32,15 @@ public final class SharingFactory {
       persistence.sharePolicy(sharing);
     }
     return sharing;
+  }
+
+  /**
+   * The trial lease of shared breakers, for {@code acquire} and {@code call}: taken when {@code sharing} says a
+   * breaker leases now ({@link Sharing#leases}).
+   */
+  public static TrialGate trialGate(BreakerEngine engine, TripstateConfig config, RedisSnapshotStore store,
+      Sharing sharing, Executor owner) {
+    return new TrialGate(engine, new TrialLeases(store.client(), config.persistence().keyPrefix(),
+        config.persistence().commandTimeoutMs()), sharing.instanceId(), sharing::leases, owner);
   }
 }

@@ -15,10 +15,7 @@ import io.vertx.redis.client.Response;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -49,7 +46,7 @@ public final class RedisSnapshotStore implements SnapshotStore {
    * a JSON object with a positive version (the older service's form, corrupt data, another Redis type) is
    * overwritten, as a restore skips it.
    */
-  static final String WRITE_SCRIPT = String.join("\n",
+  static final LuaScript WRITE_SCRIPT = new LuaScript(String.join("\n",
       "local current = redis.pcall('GET', KEYS[1])",
       "if type(current) == 'string' then",
       "  local ok, stored = pcall(cjson.decode, current)",
@@ -63,8 +60,7 @@ public final class RedisSnapshotStore implements SnapshotStore {
       "else",
       "  redis.call('SET', KEYS[1], ARGV[1])",
       "end",
-      "return {1}");
-  private static final String WRITE_SCRIPT_SHA = sha1(WRITE_SCRIPT);
+      "return {1}"));
 
   private final Vertx vertx;
   private final Redis redis;
@@ -112,12 +108,8 @@ public final class RedisSnapshotStore implements SnapshotStore {
   @Override
   public Future<WriteResult> write(Snapshot snapshot, long baseVersion, long ttlSeconds) {
     String key = key(snapshot.name());
-    String[] args = {"1", key, SnapshotCodec.encode(snapshot.withVersion(baseVersion + 1)),
-        Long.toString(baseVersion), Long.toString(ttlSeconds)};
-    return send(Request.cmd(Command.EVALSHA, WRITE_SCRIPT_SHA, args[0], args[1], args[2], args[3], args[4]))
-        .recover(error -> error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")
-            ? send(Request.cmd(Command.EVAL, WRITE_SCRIPT, args[0], args[1], args[2], args[3], args[4]))
-            : Future.failedFuture(error))
+    return WRITE_SCRIPT.run(this::send, key, SnapshotCodec.encode(snapshot.withVersion(baseVersion + 1)),
+            Long.toString(baseVersion), Long.toString(ttlSeconds))
         .map(reply -> reply.get(0).toLong() == 1L
             ? WriteResult.written(baseVersion + 1)
             : WriteResult.refused(reply.get(1).toLong(), readStored(snapshot.name(), key, reply.get(2).toBytes())));
@@ -299,14 +291,5 @@ public final class RedisSnapshotStore implements SnapshotStore {
 
   private static String glob(String literal) {
     return literal.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
-  }
-
-  private static String sha1(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required by every Java platform", e);
-    }
   }
 }

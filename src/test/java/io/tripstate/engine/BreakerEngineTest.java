@@ -243,4 +243,23 @@ class BreakerEngineTest {
     assertThat(mine.record("shared", Outcome.SUCCESS, mine.permits().parse(myPermit), null).state())
         .isEqualTo(BreakerState.CLOSED);
   }
+
+  @Test
+  void aRejectionDecidedOutsideTheBreakerIsHeardAndChangesNothing() {
+    // Given an open breaker whose open time is up: a trial is due
+    engine.record("shared", Outcome.FAILURE, null, null);
+    scheduler.advanceMillis(1_000);
+    assertThat(engine.trialDue("shared")).isTrue();
+    assertThat(engine.trialDue("unknown")).isFalse();
+    heard.clear();
+
+    // When another instance holds the trial lease and this one rejects
+    Decision decision = engine.rejected("shared", 250);
+
+    // Then the rejection says half-open with the lease's time left, the listeners hear it, the breaker stays
+    assertThat(decision).isEqualTo(new Decision(false, BreakerState.HALF_OPEN, 0, 250, List.of()));
+    assertThat(heardBy("first")).containsExactly("rejected shared");
+    assertThat(engine.peek("shared").state()).isEqualTo(BreakerState.OPEN);
+    assertThat(engine.trialDue("shared")).isTrue();
+  }
 }
