@@ -37,6 +37,11 @@ final class TransitionStream {
   /** Entry types: a transition, or the mark an instance appends when it starts (so that it has an id to read from). */
   static final String TRANSITION = "transition";
   static final String HELLO = "hello";
+  /**
+   * How late a blocking read may answer before the reader counts as broken: a slow answer costs nothing, while a
+   * reader taken for broken makes the instance decide alone (trials without a lease).
+   */
+  static final long READ_SLACK_MS = 2_000;
 
   /**
    * One entry as read.
@@ -110,7 +115,7 @@ final class TransitionStream {
       reader = readerClient.connect().timeout(firstTimeoutMs, TimeUnit.MILLISECONDS);
     }
     return reader.compose(connection -> connection.send(Request.cmd(Command.XREAD, "COUNT", count, "BLOCK", blockMs,
-            "STREAMS", key, afterId)).timeout(blockMs + timeoutMs, TimeUnit.MILLISECONDS))
+            "STREAMS", key, afterId)).timeout(blockMs + Math.max(timeoutMs, READ_SLACK_MS), TimeUnit.MILLISECONDS))
         .map(this::readReply)
         .onFailure(error -> closeReader());
   }
