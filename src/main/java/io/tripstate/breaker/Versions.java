@@ -14,6 +14,9 @@ public final class Versions {
   private long storedVersion;
   private long changes;
   private long storedChanges;
+  /** The count at the last change that is to be written (see {@link #local()}), and the one before it. */
+  private long writableChange;
+  private long previousWritable;
   private long transitionChange;
   private long operatorChange;
   /** The changes covered by the write out now, or -1 when none is. */
@@ -29,7 +32,7 @@ public final class Versions {
   public long version() {
     boolean sending = sendingChanges >= 0;
     long covered = sending ? sendingChanges : storedChanges;
-    return storedVersion + (sending ? 1 : 0) + (changes > covered ? 1 : 0);
+    return storedVersion + (sending ? 1 : 0) + (writableChange > covered ? 1 : 0);
   }
 
   /** The version of the stored copy this state is based on; 0 when nothing was stored or restored. */
@@ -42,9 +45,9 @@ public final class Versions {
     return changes;
   }
 
-  /** Whether some change made here is not in the stored copy yet. */
+  /** Whether some change made here that is to be written is not in the stored copy yet. */
   public boolean unwritten() {
-    return changes > storedChanges;
+    return writableChange > storedChanges;
   }
 
   /** Whether a transition was made here since the stored copy (a counter change alone is not one). */
@@ -96,6 +99,17 @@ public final class Versions {
 
   void changed() {
     changes++;
+    previousWritable = writableChange;
+    writableChange = changes;
+  }
+
+  /**
+   * The last change stays with this instance and is never written (sharing across instances: a local counter
+   * change, a {@code half_open} each instance derives itself): it neither makes the breaker unwritten nor moves
+   * its reported version.
+   */
+  public void local() {
+    writableChange = previousWritable;
   }
 
   void transitioned() {

@@ -14,17 +14,11 @@ import io.tripstate.store.SnapshotCodec;
 import io.tripstate.store.SnapshotFormatException;
 import io.tripstate.store.SnapshotStore;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -61,16 +55,16 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
   private final Predicate<String> shared;
   private BreakerEngine engine;
   private final TransitionStream stream;
-  private final InstanceDirectory directory;
   private final Scheduler scheduler;
-  private final Executor owner;
+  private final OnOwnerFutures owner;
   private final Supplier<Future<SnapshotStore.LoadResult>> loadAll;
   private final long retryMs;
-  private final JsonObject info;
   private final RepeatedWarning readerWarnings;
-  private final RepeatedWarning announceWarnings;
+  private final Announcer announcer;
+  private final Presence presence;
   private final OpenVotes votes;
   private final Persistence persistence;
+  private final Executor ownerExecutor;
   private Quorum quorum;
   /** The last stream entry read; {@code null} until this instance has marked its start. */
   private String lastSeen;
@@ -79,17 +73,9 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
   private boolean reading;
   private boolean readerConnected;
   private boolean rescanning;
-  private final Map<String, Pending> unannounced = new LinkedHashMap<>();
-  private Set<String> livePeers = Set.of();
-  private final Set<String> conflicts = new TreeSet<>();
   private long resyncTimer = -1;
-  private long heartbeatTimer = -1;
-  private long announceTimer = -1;
-  private long announced;
   private long applied;
   private long rescans;
-
-  private record Pending(Snapshot stored, String reason) {}
 
   /**
    * @param shared whether a breaker's state is shared ({@code TripstateConfig.shared})
@@ -105,22 +91,22 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     this.votes = votes;
     this.persistence = persistence;
     this.stream = stream;
-    this.directory = directory;
     this.scheduler = scheduler;
-    this.owner = owner;
+    this.ownerExecutor = owner;
+    this.owner = new OnOwnerFutures(owner);
     this.loadAll = loadAll;
     this.retryMs = retryMs;
     this.readerWarnings = new RepeatedWarning(scheduler::nanoTime);
-    this.announceWarnings = new RepeatedWarning(scheduler::nanoTime);
-    this.info = new JsonObject().put("instance", config.instanceId()).put("host", SharingConfig.host())
-        .put("sharing", config.enabled()).put("started_at", SnapshotCodec.seconds(scheduler.nowMs()));
+    this.announcer = new Announcer(stream, config.instanceId(), scheduler, this.owner, retryMs);
+    this.presence = new Presence(config, directory, scheduler, this.owner, () -> engine == null ? 0 : engine.size(),
+        this::peersGone);
   }
 
   /** The engine whose breakers are shared; before {@link #mark()}. */
   public void attach(BreakerEngine breakerEngine) {
     this.engine = breakerEngine;
     this.quorum = config.enabled() && config.openQuorum() > 1 && votes != null
-        ? new Quorum(config, breakerEngine, votes, owner, persistence, this::sharedHere) : null;
+        ? new Quorum(config, breakerEngine, votes, ownerExecutor, persistence, this::sharedHere) : null;
   }
 
   public String instanceId() {
@@ -153,7 +139,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     if (!config.enabled()) {
       return Future.succeededFuture();
     }
-    return onOwner(stream.hello(config.instanceId())).map(id -> {
+    return owner.on(stream.hello(config.instanceId())).map(id -> {
       lastSeen = id;
       return (Void) null;
     }).recover(error -> {
@@ -166,7 +152,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
   /** Starts reading, resyncing and heartbeating; after the restore. */
   public void start() {
     started = true;
-    heartbeat();
+    presence.start();
     if (config.enabled()) {
       read();
       scheduleResync();
@@ -177,7 +163,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
   public void stopReading() {
     closed = true;
     scheduler.cancel(resyncTimer);
-    scheduler.cancel(heartbeatTimer);
+    presence.stop();
     stream.closeReader();
   }
 
@@ -187,17 +173,10 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
    */
   public Future<Void> leave() {
     stopReading();
-    scheduler.cancel(announceTimer);
     if (!started) {
       return Future.succeededFuture();
     }
-    List<Future<String>> last = unannounced.entrySet().stream().map(entry -> {
-      Snapshot stored = entry.getValue().stored();
-      return stream.announce(entry.getKey(), stored.version(), config.instanceId(), entry.getValue().reason(),
-          SnapshotCodec.encode(stored));
-    }).toList();
-    return Future.join(last).transform(v -> directory.leave(config.instanceId()))
-        .transform(v -> Future.succeededFuture());
+    return announcer.flush().transform(v -> presence.leave()).transform(v -> Future.succeededFuture());
   }
 
   // ---- what persistence writes, and what follows
@@ -219,9 +198,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
       return;
     }
     Transition last = breaker.lastTransition();
-    String reason = last != null ? last.reason() : "written";
-    unannounced.put(breaker.name(), new Pending(stored, reason));
-    announce(breaker.name());
+    announcer.announce(stored, last != null ? last.reason() : "written");
   }
 
   @Override
@@ -233,40 +210,6 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
 
   @Override
   public void onCounterChange(Breaker breaker) {}
-
-  private void announce(String name) {
-    Pending pending = unannounced.get(name);
-    if (pending == null) {
-      return;
-    }
-    Snapshot stored = pending.stored();
-    onOwner(stream.announce(name, stored.version(), config.instanceId(), pending.reason(),
-        SnapshotCodec.encode(stored))).onComplete(result -> {
-          if (result.succeeded()) {
-            announced++;
-            announceWarnings.clear();
-            // Only this version's: a newer write of the breaker announces itself.
-            unannounced.remove(name, pending);
-          } else {
-            int suppressed = announceWarnings.check(String.valueOf(result.cause().getMessage()));
-            if (suppressed >= 0) {
-              LOG.log(Level.WARNING, "Sharing: announcing version {0} of breaker ''{1}'' failed ({2}); will retry{3}",
-                  stored.version(), name, result.cause().getMessage(), RepeatedWarning.suppressedNote(suppressed));
-            }
-            scheduleAnnounceRetry();
-          }
-        });
-  }
-
-  private void scheduleAnnounceRetry() {
-    if (announceTimer >= 0) {
-      return;
-    }
-    announceTimer = scheduler.schedule(retryMs, () -> {
-      announceTimer = -1;
-      List.copyOf(unannounced.keySet()).forEach(this::announce);
-    });
-  }
 
   // ---- reading what the others did
 
@@ -283,7 +226,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     // After a break, first make sure the stream still holds the last entry read (else reload everything): a
     // read from an id the stream no longer holds would skip the gap without a word.
     Future<Void> gapChecked = readerConnected ? Future.succeededFuture() : catchUp();
-    gapChecked.compose(v -> onOwner(stream.read(lastSeen, BATCH, blockMs))).onComplete(result -> {
+    gapChecked.compose(v -> owner.on(stream.read(lastSeen, BATCH, blockMs))).onComplete(result -> {
       reading = false;
       if (closed) {
         return;
@@ -326,7 +269,7 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
       return rescan("this instance has not read the stream yet");
     }
     String from = lastSeen;
-    return onOwner(stream.range(from, BATCH)).compose(entries -> {
+    return owner.on(stream.range(from, BATCH)).compose(entries -> {
       if (!from.equals(lastSeen)) {
         return Future.<Void>succeededFuture(); // the reader or a reload moved on meanwhile: judged from there
       }
@@ -342,12 +285,12 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
   Future<Void> rescan(String why) {
     rescanning = true;
     LOG.log(Level.INFO, "Sharing: reloading every snapshot: {0}", why);
-    return onOwner(stream.hello(config.instanceId()))
+    return owner.on(stream.hello(config.instanceId()))
         .compose(id -> {
           if (lastSeen == null || TransitionStream.compareIds(id, lastSeen) > 0) {
             lastSeen = id;
           }
-          return onOwner(loadAll.get());
+          return owner.on(loadAll.get());
         })
         .map(load -> {
           rescans++;
@@ -412,70 +355,26 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
 
   // ---- presence
 
-  private void heartbeat() {
-    if (closed) {
-      return;
+  /** Instances that left or vanished may have written a transition they never announced: reload. */
+  private void peersGone(Set<String> gone) {
+    if (config.enabled() && lastSeen != null && !closed) {
+      rescan("instance(s) " + gone + " left or vanished");
     }
-    long every = config.heartbeatMs();
-    heartbeatTimer = scheduler.schedule(every, this::heartbeat);
-    info.put("breakers", engine.size());
-    onOwner(directory.heartbeat(config.instanceId(), info, 10 * every)).onSuccess(seen -> {
-      Set<String> live = new HashSet<>();
-      for (InstanceDirectory.Instance instance : seen.instances()) {
-        if (!instance.id().equals(config.instanceId()) && instance.seenAtMs() >= seen.nowMs() - 3 * every) {
-          live.add(instance.id());
-          boolean otherShares = instance.info().getBoolean("sharing", false);
-          if ((!config.enabled() || !otherShares) && conflicts.add(instance.id())) {
-            LOG.log(Level.WARNING, "Instance ''{0}'' (host {1}) also writes breakers under this key prefix with "
-                + "sharing {2} here and {3} there: each overwrites the other''s snapshots. Turn sharing on "
-                + "everywhere (sharing.enabled) or give each instance its own persistence.keyPrefix", instance.id(),
-                instance.info().getString("host"), config.enabled() ? "on" : "off", otherShares ? "on" : "off");
-          }
-        }
-      }
-      conflicts.retainAll(live);
-      Set<String> gone = new HashSet<>(livePeers);
-      gone.removeAll(live);
-      livePeers = live;
-      if (config.enabled() && !gone.isEmpty() && lastSeen != null) {
-        // A vanished instance may have written a transition it never announced.
-        rescan("instance(s) " + new TreeSet<>(gone) + " left or vanished");
-      }
-    });
   }
 
-  /** The live instances on this prefix (a heartbeat, answered with everyone's), this one included. */
+  /** The live instances on this prefix, this one included. */
   public Future<JsonObject> instances() {
-    long every = config.heartbeatMs();
-    info.put("breakers", engine.size());
-    return onOwner(directory.heartbeat(config.instanceId(), info, 10 * every)).map(seen -> {
-      JsonArray list = new JsonArray();
-      for (InstanceDirectory.Instance instance : seen.instances()) {
-        if (instance.seenAtMs() >= seen.nowMs() - 3 * every) {
-          list.add(instance.info().copy().put("instance", instance.id())
-              .put("seen_ms_ago", Math.max(0, seen.nowMs() - instance.seenAtMs()))
-              .put("self", instance.id().equals(config.instanceId())));
-        }
-      }
-      return new JsonObject().put("instance", config.instanceId()).put("instances", list);
-    });
+    return presence.instances();
   }
 
   /** {@code {"enabled", "instance", "connected", "last_seen_id", "announced", "applied", "rescans", ...}}. */
   public JsonObject status() {
     JsonObject status = new JsonObject().put("enabled", config.enabled()).put("instance", config.instanceId())
-        .put("connected", connected()).put("live_peers", livePeers.size())
-        .put("conflicts", new JsonArray(List.copyOf(conflicts)));
+        .put("connected", connected()).put("live_peers", presence.livePeers()).put("conflicts", presence.conflicts());
     if (config.enabled()) {
-      status.put("last_seen_id", lastSeen).put("announced", announced).put("applied", applied)
-          .put("rescans", rescans).put("unannounced", unannounced.size()).put("open_quorum", config.openQuorum());
+      status.put("last_seen_id", lastSeen).put("announced", announcer.announced()).put("applied", applied)
+          .put("rescans", rescans).put("unannounced", announcer.unannounced()).put("open_quorum", config.openQuorum());
     }
     return status;
-  }
-
-  private <T> Future<T> onOwner(Future<T> future) {
-    Promise<T> promise = Promise.promise();
-    future.onComplete(result -> owner.execute(() -> promise.handle(result)));
-    return promise.future();
   }
 }

@@ -177,6 +177,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       return;
     }
     if (!policy.writes(breaker, transition)) {
+      breaker.versions().local();
       return;
     }
     dirty.remove(breaker.name());
@@ -190,6 +191,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
       return;
     }
     if (!policy.writes(breaker, null)) {
+      breaker.versions().local();
       return;
     }
     dirty.add(breaker.name());
