@@ -74,6 +74,7 @@ public class BreakerVerticle extends VerticleBase {
   private MeterRegistry ownRegistry;
   private boolean owner;
   private ClusterOwnership clusterOwnership;
+  private volatile ClusterOwnership.Standby standby;
 
   /** The verticle on the system clock. */
   public BreakerVerticle() {
@@ -108,6 +109,29 @@ public class BreakerVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    if (config.cluster().scope() != ClusterConfig.Scope.CLUSTER) {
+      return serve().onFailure(e -> stop());
+    }
+    ClusterConfig cluster = config.cluster();
+    return ClusterOwnership.claim(vertx, config.address(), deploymentID(), cluster.lockTimeoutMs()).transform(claimed -> {
+      if (claimed.succeeded()) {
+        clusterOwnership = claimed.result();
+        return serve().onFailure(e -> stop());
+      }
+      if (!cluster.standby()) {
+        stop();
+        return Future.failedFuture(claimed.cause());
+      }
+      LOG.log(Level.INFO, "Standing by for ''{0}'' (serves nothing until it holds the cluster-wide lock): {1}",
+          config.address(), claimed.cause().getMessage());
+      standby = ClusterOwnership.standBy(vertx, config.address(), deploymentID(), cluster.lockTimeoutMs(),
+          this::takeOver);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Builds the store, the engine and its listeners, then restores and serves (the event bus, then HTTP). */
+  private Future<Void> serve() {
     SnapshotCodec.warmUp();
     RedisSnapshotStore store = config.persistence().enabled()
         ? new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence()) : null;
@@ -118,7 +142,8 @@ public class BreakerVerticle extends VerticleBase {
     metrics = config.metrics().enabled() ? createMetrics() : null;
     // Listeners in order: the fast-path view is current before anyone hears of a transition.
     List<BreakerRegistry.Listener> listeners = new ArrayList<>(List.of(view,
-        new TransitionEvents(vertx.eventBus(), config.transitionsAddress()), persistence, history));
+        new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), ClusterOwnership.nodeId(vertx)),
+        persistence, history));
     if (metrics != null) {
       listeners.add(metrics);
     }
@@ -127,13 +152,30 @@ public class BreakerVerticle extends VerticleBase {
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence,
         persistence.acknowledgesWrites(), config.maxRequestBytes());
     api.serveHistory(transitions);
-    return claimClusterOwnership()
-        .compose(v -> persistence.start(engine.registry()))
+    return persistence.start(engine.registry())
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
-            engine.size(), config.address()))
-        .onFailure(e -> stop());
+            engine.size(), config.address()));
+  }
+
+  /** A standby got the cluster-wide lock: restore from Redis and serve, or undeploy when that fails. */
+  private void takeOver(ClusterOwnership claimed) {
+    standby = null;
+    clusterOwnership = claimed;
+    serve().onFailure(e -> {
+      LOG.log(Level.ERROR, "Took over ''{0}'' but could not serve ({1}); undeploying, which releases the lock for"
+          + " another standby", config.address(), e.getMessage());
+      vertx.undeploy(deploymentID());
+    });
+  }
+
+  /**
+   * Whether this deployment waits as a standby ({@code cluster.standby}): it serves nothing until it holds the
+   * cluster-wide lock, then restores and serves.
+   */
+  public boolean isStandby() {
+    return standby != null;
   }
 
   /**
@@ -144,6 +186,10 @@ public class BreakerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    if (standby != null) {
+      standby.stop();
+      standby = null;
+    }
     // (a) Clients holding the view go back to the event bus, where no one listens any more.
     if (view != null && config != null) {
       view.withdraw(vertx, config.address());
@@ -262,18 +308,6 @@ public class BreakerVerticle extends VerticleBase {
           + "' (deployment " + previous + "); deploy one per Vert.x instance or give each its own address");
     }
     owner = true;
-  }
-
-  /** With {@code cluster.scope: cluster}: the cluster-wide lock, or a failure naming who holds it. */
-  private Future<Void> claimClusterOwnership() {
-    if (config.cluster().scope() != ClusterConfig.Scope.CLUSTER) {
-      return Future.succeededFuture();
-    }
-    return ClusterOwnership.claim(vertx, config.address(), deploymentID(), config.cluster().lockTimeoutMs())
-        .map(claimed -> {
-          clusterOwnership = claimed;
-          return null;
-        });
   }
 
   private void releaseOwnership() {

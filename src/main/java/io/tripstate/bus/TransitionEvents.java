@@ -11,17 +11,22 @@ import java.lang.System.Logger.Level;
 
 /**
  * A listener of the engine that logs every transition at INFO and publishes it on the transitions address as
- * {@code {"name", "from", "to", "at", "reason", "version"}}.
+ * {@code {"name", "from", "to", "at", "reason", "version", "node"}}: {@code node} is the cluster node id of the
+ * Vert.x instance whose owner made the transition (the clustered bus delivers it to every node), null when that
+ * instance is not clustered.
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
 
   private final EventBus eventBus;
   private final String address;
+  private final String node;
 
-  public TransitionEvents(EventBus eventBus, String address) {
+  /** @param node the cluster node id of this Vert.x instance, {@code null} when it is not clustered */
+  public TransitionEvents(EventBus eventBus, String address, String node) {
     this.eventBus = eventBus;
     this.address = address;
+    this.node = node;
   }
 
   /** The published form of a transition. */
@@ -39,7 +44,7 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   public void onTransition(Breaker breaker, Transition transition) {
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}), version {4}", transition.name(), transition.from(),
         transition.to(), transition.reason(), transition.version());
-    eventBus.publish(address, toJson(transition));
+    eventBus.publish(address, toJson(transition).put("node", node));
   }
 
   /** Counters are not published. */
