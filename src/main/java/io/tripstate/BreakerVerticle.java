@@ -122,8 +122,9 @@ public class BreakerVerticle extends VerticleBase {
         stop();
         return Future.failedFuture(claimed.cause());
       }
-      LOG.log(Level.INFO, "Standing by for ''{0}'' (serves nothing until it holds the cluster-wide lock): {1}",
-          config.address(), claimed.cause().getMessage());
+      LOG.log(Level.INFO, "Standing by for ''{0}'', owned by {1}: this deployment serves nothing until it holds the"
+          + " cluster-wide lock, then restores from Redis and serves", config.address(),
+          claimed.cause() instanceof ClusterOwnership.HeldElsewhere held ? held.holder() : claimed.cause().getMessage());
       standby = ClusterOwnership.standBy(vertx, config.address(), deploymentID(), cluster.lockTimeoutMs(),
           this::takeOver);
       return Future.succeededFuture();

@@ -46,11 +46,25 @@ final class ClusterOwnership {
             .compose(lock -> holders.put(address, holder).map(v -> {
               LOG.log(Level.INFO, "This node owns the breakers of ''{0}'' for the whole cluster: {1}", address, holder);
               return new ClusterOwnership(lock, holders, address, holder);
-            }), error -> holders.get(address).transform(found -> Future.failedFuture(new IllegalStateException(
-                "a BreakerVerticle with cluster scope already owns event-bus address '" + address + "' on "
-                + (found.succeeded() && found.result() != null ? found.result() : "another node")
-                + "; deploy one per cluster with cluster.scope \"cluster\", or use cluster.scope \"node\" to give every"
-                + " node its own breakers, or cluster.standby true to wait as a standby")))));
+            }), error -> holders.get(address).transform(found -> Future.failedFuture(new HeldElsewhere(address,
+                found.succeeded() && found.result() != null ? found.result() : "another node")))));
+  }
+
+  /** The lock of an address is held by another deployment (or could not be had within the timeout). */
+  static final class HeldElsewhere extends IllegalStateException {
+    private final String holder;
+
+    HeldElsewhere(String address, String holder) {
+      super("a BreakerVerticle with cluster scope already owns event-bus address '" + address + "' on " + holder
+          + "; deploy one per cluster with cluster.scope \"cluster\", or use cluster.scope \"node\" to give every"
+          + " node its own breakers, or cluster.standby true to wait as a standby");
+      this.holder = holder;
+    }
+
+    /** The holder's node and deployment, or "another node" when the note could not be read. */
+    String holder() {
+      return holder;
+    }
   }
 
   /**
