@@ -44,7 +44,9 @@ import java.util.concurrent.Executor;
  * <p>Deploy it once per Vert.x instance, by class name or instance:
  * {@code vertx.deployVerticle("io.tripstate.BreakerVerticle", new DeploymentOptions().setConfig(json))}.
  * A deployment with {@code instances > 1}, or a second deployment on the same address, is refused: the
- * breakers must have a single owner.
+ * breakers must have a single owner. With {@code cluster.scope: cluster} the owner holds a cluster-wide lock; a
+ * deployment that finds it held fails naming the holder or, with {@code cluster.standby}, completes as a standby
+ * ({@link #isStandby()}) that restores and serves once it gets the lock.
  *
  * <p>Wiring only: config, then the store, then the {@link BreakerEngine} with its listeners, then the event-bus
  * API, then HTTP; {@link #start()} restores, then serves. All breaker state is confined to this verticle's event

@@ -64,7 +64,7 @@ class ClusterTakeoverIT {
           .encodePrettily());
       Map<String, String> env = Map.of("CLUSTER_MEMBERS", members, "CLUSTER_PORT", clusterPorts.get(i).toString(),
           "CLUSTER_HEARTBEAT_SECONDS", Integer.toString(HEARTBEAT_SECONDS));
-      apps.add(StandaloneApp.launch(dir, config, httpPort, "node" + i, env, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+      apps.add(StandaloneApp.launch(dir, config, httpPort, "node" + i, env, "-Xmx384m", "-XX:TieredStopAtLevel=1"));
       if (i == 0) {
         apps.get(0).awaitHealthy(); // the first one joins alone and owns the breakers
       }
