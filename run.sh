@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Runs tripstate standalone (io.tripstate.app.Main), building it first when needed.
 #   ./run.sh [config.json]     default: conf/config.json; environment overrides: REDIS_URL, REDIS_HOST,
-#                              REDIS_PORT, REDIS_DB, REDIS_PASSWORD, ENABLE_CIRCUIT_BREAKER_PERSISTENCE, HTTP_PORT
+#                              REDIS_PORT, REDIS_DB, REDIS_PASSWORD, ENABLE_CIRCUIT_BREAKER_PERSISTENCE, HTTP_PORT,
+#                              TRIPSTATE_ADMIN_TOKEN, TRIPSTATE_API_TOKEN
 # When no Redis answers on a loopback URL, the app starts one itself with its data in ./data.
+# Clustered (Hazelcast, TCP join, no multicast): CLUSTER_MEMBERS=127.0.0.1:5701,127.0.0.1:5702 (every member, this
+# one included, one by one), CLUSTER_PORT (this member's port, default 5701), CLUSTER_HOST (default 127.0.0.1),
+# CLUSTER_HEARTBEAT_SECONDS (a member silent this long counts as crashed, default 60). With cluster.scope "cluster"
+# one node owns the breakers; give the others cluster.standby true to take over when it stops or dies, e.g.
+#   CLUSTER_MEMBERS=127.0.0.1:5701,127.0.0.1:5702 CLUSTER_PORT=5702 HTTP_PORT=8081 ./run.sh my-cluster.json
 set -euo pipefail
 
 # ./run.sh test [maven args]: the whole test suite (mvn -B verify), after installing with apt-get what the tests
@@ -78,6 +84,14 @@ if [[ ! -f $jar || ! -f $classpath || -n "$(find src/main pom.xml -newer "$jar" 
   touch "$jar"
 fi
 
+# Hazelcast warns at start unless it may read these JDK internals (its own recommended list).
+jvm=()
+if [[ -n "${CLUSTER_MEMBERS:-}" ]]; then
+  jvm=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+    --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+    --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+fi
+
 # exec: Ctrl-C and SIGTERM reach the JVM, whose shutdown hook stops everything in order.
-exec java -Djava.util.logging.config.file=conf/logging.properties \
+exec java "${jvm[@]}" -Djava.util.logging.config.file=conf/logging.properties \
   -cp "$jar:$(cat "$classpath")" "$main" "$@"

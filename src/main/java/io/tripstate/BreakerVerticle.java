@@ -46,7 +46,9 @@ import java.util.concurrent.Executor;
  * <p>Deploy it once per Vert.x instance, by class name or instance:
  * {@code vertx.deployVerticle("io.tripstate.BreakerVerticle", new DeploymentOptions().setConfig(json))}.
  * A deployment with {@code instances > 1}, or a second deployment on the same address, is refused: the
- * breakers must have a single owner.
+ * breakers must have a single owner. With {@code cluster.scope: cluster} the owner holds a cluster-wide lock; a
+ * deployment that finds it held fails naming the holder or, with {@code cluster.standby}, completes as a standby
+ * ({@link #isStandby()}) that restores and serves once it gets the lock.
  *
  * <p>Wiring only: config, then the store, then the {@link BreakerEngine} with its listeners, then the event-bus
  * API, then HTTP; {@link #start()} restores, then serves. All breaker state is confined to this verticle's event
@@ -77,6 +79,7 @@ public class BreakerVerticle extends VerticleBase {
   private boolean owner;
   private ClusterOwnership clusterOwnership;
   private Sharing sharing;
+  private volatile ClusterOwnership.Standby standby;
 
   /** The verticle on the system clock. */
   public BreakerVerticle() {
@@ -111,6 +114,30 @@ public class BreakerVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    if (config.cluster().scope() != ClusterConfig.Scope.CLUSTER) {
+      return serve().onFailure(e -> stop());
+    }
+    ClusterConfig cluster = config.cluster();
+    return ClusterOwnership.claim(vertx, config.address(), deploymentID(), cluster.lockTimeoutMs()).transform(claimed -> {
+      if (claimed.succeeded()) {
+        clusterOwnership = claimed.result();
+        return serve().onFailure(e -> stop());
+      }
+      if (!cluster.standby()) {
+        stop();
+        return Future.failedFuture(claimed.cause());
+      }
+      LOG.log(Level.INFO, "Standing by for ''{0}'', owned by {1}: this deployment serves nothing until it holds the"
+          + " cluster-wide lock, then restores from Redis and serves", config.address(),
+          claimed.cause() instanceof ClusterOwnership.HeldElsewhere held ? held.holder() : claimed.cause().getMessage());
+      standby = ClusterOwnership.standBy(vertx, config.address(), deploymentID(), cluster.lockTimeoutMs(),
+          this::takeOver);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Builds the store, the engine and its listeners, then restores and serves (the event bus, then HTTP). */
+  private Future<Void> serve() {
     SnapshotCodec.warmUp();
     RedisSnapshotStore store = config.persistence().enabled()
         ? new RedisSnapshotStore(vertx, config.redisOptions(), config.persistence()) : null;
@@ -124,7 +151,8 @@ public class BreakerVerticle extends VerticleBase {
     // Listeners in order: the fast-path view is current before anyone hears of a transition; sharing decides
     // what is local before persistence asks.
     List<BreakerRegistry.Listener> listeners = new ArrayList<>(List.of(view,
-        new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), config.sharing().instanceId())));
+        new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), config.sharing().instanceId(),
+            ClusterOwnership.nodeId(vertx))));
     if (sharing != null && config.sharing().enabled()) {
       listeners.add(sharing);
     }
@@ -146,9 +174,8 @@ public class BreakerVerticle extends VerticleBase {
         api.useTrialGate(SharingFactory.trialGate(engine, config, store, sharing, OnOwner.executor(context)));
       }
     }
-    return claimClusterOwnership()
-        .compose(v -> sharing == null ? Future.<Void>succeededFuture() : sharing.mark())
-        .compose(v -> persistence.start(engine.registry()))
+    Future<Void> marked = sharing == null ? Future.succeededFuture() : sharing.mark();
+    return marked.compose(v -> persistence.start(engine.registry()))
         .onSuccess(v -> {
           if (sharing != null) {
             sharing.start();
@@ -157,8 +184,26 @@ public class BreakerVerticle extends VerticleBase {
         .compose(v -> serveEventBus())
         .compose(v -> listenHttp())
         .onSuccess(v -> LOG.log(Level.INFO, "tripstate serves {0} breaker(s) on event-bus address ''{1}''",
-            engine.size(), config.address()))
-        .onFailure(e -> stop());
+            engine.size(), config.address()));
+  }
+
+  /** A standby got the cluster-wide lock: restore from Redis and serve, or undeploy when that fails. */
+  private void takeOver(ClusterOwnership claimed) {
+    standby = null;
+    clusterOwnership = claimed;
+    serve().onFailure(e -> {
+      LOG.log(Level.ERROR, "Took over ''{0}'' but could not serve ({1}); undeploying, which releases the lock for"
+          + " another standby", config.address(), e.getMessage());
+      vertx.undeploy(deploymentID());
+    });
+  }
+
+  /**
+   * Whether this deployment waits as a standby ({@code cluster.standby}): it serves nothing until it holds the
+   * cluster-wide lock, then restores and serves.
+   */
+  public boolean isStandby() {
+    return standby != null;
   }
 
   /**
@@ -169,6 +214,10 @@ public class BreakerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    if (standby != null) {
+      standby.stop();
+      standby = null;
+    }
     // (a) Clients holding the view go back to the event bus, where no one listens any more.
     if (view != null && config != null) {
       view.withdraw(vertx, config.address());
@@ -292,18 +341,6 @@ public class BreakerVerticle extends VerticleBase {
           + "' (deployment " + previous + "); deploy one per Vert.x instance or give each its own address");
     }
     owner = true;
-  }
-
-  /** With {@code cluster.scope: cluster}: the cluster-wide lock, or a failure naming who holds it. */
-  private Future<Void> claimClusterOwnership() {
-    if (config.cluster().scope() != ClusterConfig.Scope.CLUSTER) {
-      return Future.succeededFuture();
-    }
-    return ClusterOwnership.claim(vertx, config.address(), deploymentID(), config.cluster().lockTimeoutMs())
-        .map(claimed -> {
-          clusterOwnership = claimed;
-          return null;
-        });
   }
 
   private void releaseOwnership() {

@@ -52,7 +52,8 @@ public class AcquireHandlerBenchmark {
     Persistence persistence = new Persistence(new VertxScheduler(vertx, clock), Runnable::run, null,
         config.persistence(), "(disabled)", name -> "");
     BreakerEngine engine = new BreakerEngine(config::settingsFor, config.maxBreakers(), new VertxScheduler(vertx, clock),
-        List.of(new LocalView(clock), new TransitionEvents(vertx.eventBus(), config.transitionsAddress(), config.sharing().instanceId()), persistence));
+        List.of(new LocalView(clock), new TransitionEvents(vertx.eventBus(), config.transitionsAddress(),
+            config.sharing().instanceId(), null), persistence));
     api = new BreakerApi(vertx.eventBus(), config.address(), engine, persistence, false, config.maxRequestBytes());
     acquire = new Request(MultiMap.caseInsensitiveMultiMap().add(Action.HEADER, "acquire"),
         new JsonObject().put("name", "bench"));

@@ -37,6 +37,9 @@ public final class HazelcastConfigs {
     config.setProperty("hazelcast.wait.seconds.before.join", "0");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(maxNoHeartbeatSeconds));
     config.setProperty("hazelcast.logging.type", "jdk");
+    // Vert.x leaves the cluster when it closes; Hazelcast's own shutdown hook would leave first, while the owner
+    // still writes its last snapshots and holds its lock.
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
     NetworkConfig network = config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
     network.getInterfaces().setEnabled(true).addInterface(host);
     network.setPublicAddress(host + ":" + port);

@@ -3,13 +3,16 @@ package io.tripstate.app;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tripstate.BreakerVerticle;
+import io.tripstate.config.ClusterConfig;
 import io.tripstate.config.ConfigException;
 import io.tripstate.config.EnvOverrides;
 import io.tripstate.config.TripstateConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -39,7 +42,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * deploys one {@link BreakerVerticle} and prints where it serves. Ctrl-C or SIGTERM undeploys it (flushing
  * pending snapshots) and then stops the local Redis.
  *
- * <p>Exit codes: 2 for an unusable config, 1 when the verticle does not deploy.
+ * <p>With {@code CLUSTER_MEMBERS} set it first joins a Hazelcast cluster ({@link ClusterSettings}). With
+ * {@code cluster.scope: "cluster"} the verticle is then deployed with Vert.x HA, so that a survivor redeploys it
+ * when this node dies; with {@code cluster.standby} as well it is deployed without HA: a standby on every other
+ * node takes over after a crash and after a graceful stop alike, and an HA redeployment would meet that node's
+ * standby, which already holds the address there.
+ *
+ * <p>Exit codes: 2 for an unusable config or environment, 1 when the cluster cannot be joined or the verticle
+ * does not deploy.
  */
 public final class Main {
   private static final Logger LOG = System.getLogger(Main.class.getName());
@@ -47,6 +57,8 @@ public final class Main {
   private static final Path DATA_DIR = Path.of("data");
   private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "::1", "[::1]");
   private static final long PING_TIMEOUT_MS = 1_500;
+  /** Hazelcast takes seconds to start, more on a loaded machine. */
+  private static final long JOIN_TIMEOUT_SECONDS = 60;
   private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
   private static volatile Vertx vertx;
@@ -59,37 +71,91 @@ public final class Main {
   public static void main(String[] args) {
     JsonObject json;
     TripstateConfig config;
+    ClusterSettings cluster;
     try {
       json = EnvOverrides.apply(readConfig(args), System.getenv());
       config = TripstateConfig.from(json);
+      cluster = ClusterSettings.fromEnv(System.getenv());
     } catch (StartupException | ConfigException e) {
       exit(2, e.getMessage());
       return;
     }
-    // Undeploying waits for the pending snapshots, bounded by twice the command timeout.
-    closeTimeoutMs = 2 * config.persistence().commandTimeoutMs() + 5_000;
+    // Undeploying waits for the pending snapshots, bounded by twice the command timeout; leaving a cluster takes
+    // a few seconds more.
+    closeTimeoutMs = 2 * config.persistence().commandTimeoutMs() + (cluster == null ? 5_000 : 15_000);
+    boolean clusterScope = cluster != null && config.cluster().scope() == ClusterConfig.Scope.CLUSTER;
+    boolean ha = clusterScope && !config.cluster().standby();
     VertxOptions options = new VertxOptions().setFileSystemOptions(fileSystemOptions());
-    vertx = config.metrics().enabled()
-        ? vertxWithMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), options)
-        : Vertx.vertx(options);
+    try {
+      vertx = cluster == null ? createVertx(config, options, null)
+          : createVertx(config, cluster.apply(options, ha), cluster);
+    } catch (Throwable e) { // a missing vertx-hazelcast is a NoClassDefFoundError
+      exit(1, "could not join the cluster (" + cluster + "): " + oneLine(e));
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(Main::stopAll, "tripstate-shutdown"));
     String redis = prepareRedis(config, leftBehindRedis());
-    BreakerVerticle verticle = new BreakerVerticle();
+    BreakerVerticle verticle;
     try {
-      vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(json).setInstances(1)).await();
+      verticle = deploy(json, ha);
     } catch (Throwable e) { // await() rethrows the failure as is, and Redis errors are Throwables, not Exceptions
       if (!STOPPING.get()) {
         exit(1, "failed to start: " + oneLine(e));
       }
       return;
     }
+    String clusterLine = cluster == null ? "" : "  cluster:   node "
+        + ((VertxInternal) vertx).clusterManager().getNodeId() + ", "
+        + cluster + ", scope " + config.cluster().scope().wireName() + (ha ? " (Vert.x HA)" : "") + "\n";
+    String common = "  event bus: address '" + config.address() + "', transitions on '" + config.transitionsAddress()
+        + "'\n" + clusterLine + "  Redis:     " + redis + "\n";
+    if (verticle.isStandby()) {
+      System.out.println("tripstate is standing by: another node owns '" + config.address() + "'; this one restores"
+          + " and serves (" + (config.http().port() == null ? "HTTP off" : "HTTP on port " + config.http().port())
+          + ") once it holds the cluster-wide lock\n" + common
+          + "Stop with Ctrl-C.");
+      return;
+    }
     int httpPort = verticle.httpPort(); // -1: HTTP is off
-    System.out.println("tripstate is running\n"
-        + "  event bus: address '" + config.address() + "', transitions on '" + config.transitionsAddress() + "'\n"
+    System.out.println("tripstate is running\n" + common
         + "  HTTP:      " + (httpPort < 0 ? "off" : "http://" + config.http().host() + ":" + httpPort
             + "/breakers  (and /health" + (config.metrics().enabled() ? ", /metrics" : "") + ")") + "\n"
-        + "  Redis:     " + redis + "\n"
         + "Stop with Ctrl-C.");
+  }
+
+  /**
+   * A Vert.x instance, clustered when {@code cluster} is given, that reports its own metrics to a Prometheus
+   * registry when metrics are on. Blocking: joining a cluster takes seconds.
+   */
+  private static Vertx createVertx(TripstateConfig config, VertxOptions options, ClusterSettings cluster) {
+    VertxBuilder builder = Vertx.builder();
+    if (config.metrics().enabled()) {
+      builder = withMetrics(builder, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), options);
+    } else {
+      builder = builder.with(options);
+    }
+    if (cluster == null) {
+      return builder.build();
+    }
+    return builder.withClusterManager(cluster.clusterManager()).buildClustered()
+        .timeout(JOIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).await();
+  }
+
+  /**
+   * Deploys the verticle, by class name with {@code ha} (Vert.x HA redeploys by name on a survivor), and returns
+   * the deployed instance.
+   */
+  private static BreakerVerticle deploy(JsonObject json, boolean ha) {
+    DeploymentOptions options = new DeploymentOptions().setConfig(json).setInstances(1).setHa(ha);
+    if (!ha) {
+      BreakerVerticle verticle = new BreakerVerticle();
+      vertx.deployVerticle(verticle, options).await();
+      return verticle;
+    }
+    String id = vertx.deployVerticle(BreakerVerticle.class.getName(), options).await();
+    // Vert.x returns only the id of a deployment by name; the instance (for its HTTP port) is internal.
+    return (BreakerVerticle) ((VertxInternal) vertx).deploymentManager().deployment(id).deployment().instances()
+        .iterator().next();
   }
 
   /**
@@ -97,11 +163,15 @@ public final class Main {
    * the verticle then puts its breakers' metrics in the same registry, so one {@code GET /metrics} has both.
    */
   public static Vertx vertxWithMetrics(PrometheusMeterRegistry registry, VertxOptions options) {
+    return withMetrics(Vertx.builder(), registry, options).build();
+  }
+
+  private static VertxBuilder withMetrics(VertxBuilder builder, PrometheusMeterRegistry registry,
+      VertxOptions options) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .setEnabled(true);
-    return Vertx.builder().with(options.setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry)).build();
+    return builder.with(options.setMetricsOptions(metrics)).withMetrics(new MicrometerMetricsFactory(registry));
   }
 
   /**

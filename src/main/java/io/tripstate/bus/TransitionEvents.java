@@ -11,9 +11,10 @@ import java.lang.System.Logger.Level;
 
 /**
  * A listener of the engine that logs every transition at INFO and publishes it on the transitions address as
- * {@code {"name", "from", "to", "at", "reason", "version", "origin"}}, where {@code origin} is the app instance
+ * {@code {"name", "from", "to", "at", "reason", "version", "origin", "node"}}: {@code origin} is the app instance
  * that made it ({@code sharing.instanceId}): this one, or another that shares the breaker (sharing across
- * instances), whose transitions are published here too.
+ * instances), whose transitions are published here too; {@code node} is the cluster node id of the Vert.x
+ * instance that published it (the clustered bus delivers it to every node), null when not clustered.
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
@@ -21,12 +22,17 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   private final EventBus eventBus;
   private final String address;
   private final String instanceId;
+  private final String node;
 
-  /** @param instanceId this app instance's id, the {@code origin} of the transitions made here */
-  public TransitionEvents(EventBus eventBus, String address, String instanceId) {
+  /**
+   * @param instanceId this app instance's id, the {@code origin} of the transitions made here
+   * @param node the cluster node id of this Vert.x instance, {@code null} when it is not clustered
+   */
+  public TransitionEvents(EventBus eventBus, String address, String instanceId, String node) {
     this.eventBus = eventBus;
     this.address = address;
     this.instanceId = instanceId;
+    this.node = node;
   }
 
   /** The published form of a transition. */
@@ -44,14 +50,14 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   public void onTransition(Breaker breaker, Transition transition) {
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}), version {4}", transition.name(), transition.from(),
         transition.to(), transition.reason(), transition.version());
-    eventBus.publish(address, toJson(transition).put("origin", instanceId));
+    eventBus.publish(address, toJson(transition).put("origin", instanceId).put("node", node));
   }
 
   @Override
   public void onRemoteTransition(Breaker breaker, Transition transition, String origin) {
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}) by instance ''{4}'', version {5}", transition.name(),
         transition.from(), transition.to(), transition.reason(), origin, transition.version());
-    eventBus.publish(address, toJson(transition).put("origin", origin));
+    eventBus.publish(address, toJson(transition).put("origin", origin).put("node", node));
   }
 
   /** Counters are not published. */

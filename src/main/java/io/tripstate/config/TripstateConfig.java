@@ -136,7 +136,7 @@ public final class TripstateConfig {
     root.section("http").unknownKeys(Set.of("host", "port", "adminToken", "apiToken", "maxBodyBytes",
         "eventsKeepAliveMs"), report);
     root.section("fastPath").unknownKeys(Set.of("enabled", "queueCapacity"), report);
-    root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs"), report);
+    root.section("cluster").unknownKeys(Set.of("scope", "lockTimeoutMs", "standby"), report);
     root.section("metrics").unknownKeys(Set.of("enabled", "registryName"), report);
     root.section("history").unknownKeys(Set.of("maxEntries", "ttlSeconds"), report);
     root.section("sharing").unknownKeys(Set.of("enabled", "instanceId", "resyncMs", "heartbeatMs", "openQuorum",

@@ -259,6 +259,8 @@ class TripstateConfigTest {
       {"redis": {"type": "GALAXY"}}                                 | redis.type                       | GALAXY
       {"cluster": {"scope": "galaxy"}}                              | cluster.scope                    | galaxy
       {"cluster": {"lockTimeoutMs": 0}}                             | cluster.lockTimeoutMs            | 0
+      {"cluster": {"standby": "yes"}}                               | cluster.standby                  | yes
+      {"cluster": {"standby": true}}                                | cluster.standby                  | true
       {"history": {"maxEntries": -1}}                               | history.maxEntries               | -1
       {"history": {"maxEntries": 100001}}                           | history.maxEntries               | 100001
       {"history": {"maxEntries": "1000"}}                           | history.maxEntries               | 1000

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class StandaloneApp {
   private static final List<String> ENV_OVERRIDES = List.of("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
-      "REDIS_PASSWORD", "ENABLE_CIRCUIT_BREAKER_PERSISTENCE", "HTTP_PORT");
+      "REDIS_PASSWORD", "ENABLE_CIRCUIT_BREAKER_PERSISTENCE", "HTTP_PORT", "TRIPSTATE_ADMIN_TOKEN", "TRIPSTATE_API_TOKEN",
+      "CLUSTER_MEMBERS", "CLUSTER_PORT", "CLUSTER_HOST", "CLUSTER_HEARTBEAT_SECONDS");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   final String name;
@@ -49,6 +51,12 @@ final class StandaloneApp {
    */
   static StandaloneApp launch(Path dir, Path config, int httpPort, String name, String... jvmOptions)
       throws IOException {
+    return launch(dir, config, httpPort, name, Map.of(), jvmOptions);
+  }
+
+  /** As {@link #launch(Path, Path, int, String, String...)}, with {@code env} added to its environment. */
+  static StandaloneApp launch(Path dir, Path config, int httpPort, String name, Map<String, String> env,
+      String... jvmOptions) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Djava.util.logging.config.file=" + basedir().resolve("conf/logging.properties")));
     command.addAll(List.of(jvmOptions));
@@ -56,6 +64,7 @@ final class StandaloneApp {
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(dir.resolve(name + ".log").toFile());
     ENV_OVERRIDES.forEach(builder.environment()::remove);
+    builder.environment().putAll(env);
     return new StandaloneApp(name, builder.start(), dir, httpPort);
   }
 

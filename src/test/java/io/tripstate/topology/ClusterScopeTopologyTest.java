@@ -3,6 +3,7 @@ package io.tripstate.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tripstate.BreakerVerticle;
 import io.tripstate.support.Bus;
 import io.tripstate.support.ClusteredVertx;
 import io.tripstate.support.TestRedis;
@@ -64,6 +65,36 @@ class ClusterScopeTopologyTest {
 
   @Test
   @Order(2)
+  void aStandbyServesNothingUntilTheOwnerLeavesGracefullyThenTakesOverWithTheOpenBreaker() {
+    // Given an owner on node 1 with an open breaker, and a standby for the same address on node 2
+    JsonObject standbyConfig = config.copy().put("address", config.getString("address") + ".standby")
+        .put("transitionsAddress", config.getString("transitionsAddress") + ".standby")
+        .put("cluster", new JsonObject().put("scope", "cluster").put("standby", true));
+    String owner = Bus.await(nodes.node(1).deployVerticle(VERTICLE, new DeploymentOptions().setConfig(standbyConfig)));
+    BreakerVerticle standby = new BreakerVerticle();
+    Bus.await(nodes.node(2).deployVerticle(standby, new DeploymentOptions().setConfig(standbyConfig)));
+    Bus fromNode2 = new Bus(nodes.node(2), standbyConfig.getString("address"));
+    for (int i = 0; i < 3; i++) {
+      fromNode2.record("orders", "failure");
+    }
+    long retryBefore = fromNode2.status("orders").getLong("retry_after_ms");
+    assertThat(standby.isStandby()).as("node 2's deployment waits as a standby").isTrue();
+
+    // When the owner is undeployed (a graceful leave, which Vert.x HA does not fail over)
+    long leftAt = System.nanoTime();
+    Bus.await(nodes.node(1).undeploy(owner));
+
+    // Then the standby takes the lock, restores the breaker still open and serves it
+    Awaitility.await("the standby serving the breakers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .until(() -> !standby.isStandby() && "open".equals(fromNode2.status("orders").getString("state")));
+    System.out.printf("[topology] cluster scope, in-JVM nodes: a standby served the open breaker %d ms after the"
+        + " owner was undeployed%n", Duration.ofNanos(System.nanoTime() - leftAt).toMillis());
+    assertThat(fromNode2.status("orders").getLong("retry_after_ms")).isLessThanOrEqualTo(retryBefore);
+    Bus.await(nodes.node(2).undeploy(standby.deploymentID()));
+  }
+
+  @Test
+  @Order(3)
   void aSurvivorTakesOverWithTheOpenBreakerAfterTheOwnersNodeDies() {
     // Given an open breaker owned on node 0
     Bus fromNode1 = new Bus(nodes.node(1), config.getString("address"));

@@ -7,7 +7,12 @@ import io.tripstate.support.Bus;
 import io.tripstate.support.ClusteredVertx;
 import io.tripstate.support.TestRedis;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +50,30 @@ class ClusteredVertxTopologyTest {
     assertThat(fromNode0.status("payments").getString("state")).isEqualTo("open");
     assertThat(fromNode1.refuse("status", new JsonObject().put("name", "payments")).failureCode())
         .as("node 1's owner never saw these calls").isEqualTo(404);
+  }
+
+  @Test
+  void aTransitionReachesEveryNodeNamingTheNodeThatMadeIt() {
+    // Given a verticle on node 0 only, and a listener of the transitions on node 1
+    JsonObject config = config();
+    Bus.await(nodes.node(0).deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)));
+    List<JsonObject> heardOnNode1 = new CopyOnWriteArrayList<>();
+    Bus.await(nodes.node(1).eventBus().<JsonObject>consumer(config.getString("transitionsAddress"),
+        message -> heardOnNode1.add(message.body())).completion());
+
+    // When node 0's breaker opens
+    Bus fromNode0 = new Bus(nodes.node(0), config.getString("address"));
+    for (int i = 0; i < 5; i++) {
+      fromNode0.record("inventory", "failure");
+    }
+
+    // Then node 1 hears the transition, and it names node 0 as the node that made it
+    Awaitility.await("the transition heard on node 1").atMost(Duration.ofSeconds(10))
+        .until(() -> !heardOnNode1.isEmpty());
+    String node0 = ((VertxInternal) nodes.node(0)).clusterManager().getNodeId();
+    assertThat(heardOnNode1.get(0).getString("to")).isEqualTo("open");
+    assertThat(heardOnNode1.get(0).getString("node")).isEqualTo(node0)
+        .isNotEqualTo(((VertxInternal) nodes.node(1)).clusterManager().getNodeId());
   }
 
   private static JsonObject config() {
