@@ -18,6 +18,8 @@ import java.util.Map;
  *   <li>{@code HTTP_PORT}: {@code http.port}.
  *   <li>{@code TRIPSTATE_ADMIN_TOKEN}: {@code http.adminToken}; {@code TRIPSTATE_API_TOKEN}: {@code http.apiToken}
  *       (kept out of config files; never logged, and masked in config errors).
+ *   <li>{@code TRIPSTATE_SHARING}: {@code sharing.enabled} ({@code true}/{@code false});
+ *       {@code TRIPSTATE_INSTANCE_ID}: {@code sharing.instanceId}.
  * </ul>
  */
 public final class EnvOverrides {
@@ -58,6 +60,14 @@ public final class EnvOverrides {
     String apiToken = value(env, "TRIPSTATE_API_TOKEN");
     if (apiToken != null) {
       section(result, "http").put("apiToken", apiToken);
+    }
+    String sharing = value(env, "TRIPSTATE_SHARING");
+    if (sharing != null) {
+      section(result, "sharing").put("enabled", flag("TRIPSTATE_SHARING", sharing));
+    }
+    String instanceId = value(env, "TRIPSTATE_INSTANCE_ID");
+    if (instanceId != null) {
+      section(result, "sharing").put("instanceId", instanceId);
     }
     return result;
   }

@@ -1,6 +1,7 @@
 package io.tripstate.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vertx.core.json.JsonObject;
@@ -36,6 +37,23 @@ class EnvOverridesTest {
     assertThat(http.apiToken()).isEqualTo("api-s3cret");
     assertThat(http.host()).isEqualTo("0.0.0.0");
     assertThat(http.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void sharingVariablesTurnSharingOnUnderTheGivenInstanceId() {
+    // Given a config without a sharing section
+    // When TRIPSTATE_SHARING and TRIPSTATE_INSTANCE_ID are set
+    JsonObject result = EnvOverrides.apply(CONFIGURED,
+        Map.of("TRIPSTATE_SHARING", "true", "TRIPSTATE_INSTANCE_ID", "web-7"));
+
+    // Then sharing is on with that id; a flag that is not true/false is refused naming the variable
+    SharingConfig sharing = TripstateConfig.from(result).sharing();
+    assertThat(sharing.enabled()).isTrue();
+    assertThat(sharing.instanceId()).isEqualTo("web-7");
+    assertThatThrownBy(() -> EnvOverrides.apply(CONFIGURED, Map.of("TRIPSTATE_SHARING", "yes")))
+        .hasMessageContaining("TRIPSTATE_SHARING");
+    assertThatThrownBy(() -> TripstateConfig.from(EnvOverrides.apply(CONFIGURED,
+        Map.of("TRIPSTATE_INSTANCE_ID", "has space")))).hasMessageContaining("sharing.instanceId");
   }
 
   @Test

@@ -267,9 +267,31 @@ class TripstateConfigTest {
       {"history": {"ttlSeconds": -1}}                               | history.ttlSeconds               | -1
       {"history": {"ttlSeconds": 1.5}}                              | history.ttlSeconds               | 1.5
       {"history": 7}                                                | history                          | 7
+      {"sharing": {"enabled": "yes"}}                               | sharing.enabled                  | yes
+      {"sharing": {"instanceId": "two words"}}                      | sharing.instanceId               | two words
+      {"sharing": {"resyncMs": 10}}                                 | sharing.resyncMs                 | 10
+      {"sharing": {"openQuorum": 0}}                                | sharing.openQuorum               | 0
+      {"sharing": {"streamMaxLength": 5}}                           | sharing.streamMaxLength          | 5
+      {"sharing": {"enabled": true}, "persistence": {"enabled": false}} | sharing.enabled              | true
+      {"sharing": {"enabled": true}, "breakers": {"x": {"shared": 1}}} | breakers.x.shared             | 1
       """)
   void anInvalidValueFailsWithAMessageNamingTheFullKeyAndTheValue(String json, String key, String value) {
     assertRejectedNaming(json, key, value);
+  }
+
+  @Test
+  void aBreakerIsSharedWhenSharingIsOnUnlessItOptsOut() {
+    // Given sharing on, one breaker kept local and defaults that say nothing
+    TripstateConfig config = TripstateConfig.from(new JsonObject("""
+        {"sharing": {"enabled": true, "instanceId": "web-1"}, "breakers": {"local": {"shared": false}}}"""));
+
+    // Then every breaker is shared but that one; with sharing off, none is, whatever it says
+    assertThat(config.shared("payments")).isTrue();
+    assertThat(config.shared("local")).isFalse();
+    assertThat(config.sharing().instanceId()).isEqualTo("web-1");
+    assertThat(TripstateConfig.from(new JsonObject("""
+        {"breakers": {"x": {"shared": true}}}""")).shared("x")).isFalse();
+    assertThat(TripstateConfig.from(new JsonObject()).sharing().instanceId()).matches("[A-Za-z0-9._-]+-[0-9a-f]{8}");
   }
 
   /** Reading {@code json} fails with a ConfigException naming the full key and the value. */

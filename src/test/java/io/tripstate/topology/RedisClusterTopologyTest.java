@@ -68,6 +68,42 @@ class RedisClusterTopologyTest {
     assertThat(bus.statusAll().getJsonObject("persistence").getInteger("skipped_snapshots")).isZero();
   }
 
+  @Test
+  void twoInstancesShareBreakersAndOneTrialLeaseOverTheCluster() {
+    // Given two instances (Vert.x of their own) sharing through the Redis Cluster
+    JsonObject base = config().put("defaults", new JsonObject().put("resetTimeoutMs", 60_000));
+    Vertx other = Vertx.vertx();
+    try {
+      JsonObject configA = base.copy().put("sharing", new JsonObject().put("enabled", true).put("instanceId", "a")
+          .put("resyncMs", 1_000).put("heartbeatMs", 200));
+      JsonObject configB = configA.copy();
+      configB.getJsonObject("sharing").put("instanceId", "b");
+      Bus.await(vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(configA)));
+      Bus.await(other.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(configB)));
+      Bus a = new Bus(vertx, configA.getString("address"));
+      Bus b = new Bus(other, configB.getString("address"));
+
+      // When a forces breakers open (their keys on different masters), then b resets one
+      List<String> names = IntStream.range(0, 6).mapToObj(i -> "shared-" + i).toList();
+      names.forEach(name -> a.send("force_open", new JsonObject().put("name", name).put("duration_ms", 300)));
+
+      // Then b sees every one, the stream is read over the cluster client, and a sees b's trial lease refuse it
+      Awaitility.await("b took a's transitions").atMost(Duration.ofSeconds(10)).until(() -> names.stream()
+          .allMatch(name -> b.statusAll().getJsonArray("breakers").stream()
+              .anyMatch(x -> name.equals(((JsonObject) x).getString("name")))));
+      Awaitility.await("the forced time is up").atMost(Duration.ofSeconds(10)).until(() ->
+          a.status("shared-0").getLong("retry_after_ms", 0L) == 0L && b.status("shared-0").getLong("retry_after_ms", 0L) == 0L);
+      JsonObject first = b.acquire("shared-0");
+      JsonObject second = a.acquire("shared-0");
+      assertThat(first.getBoolean("permitted")).isTrue();
+      assertThat(second.getBoolean("permitted")).isFalse();
+      assertThat(second.getLong("retry_after_ms")).isPositive();
+      assertThat(b.statusAll().getJsonObject("sharing").getBoolean("connected")).isTrue();
+    } finally {
+      Bus.await(other.close());
+    }
+  }
+
   private static JsonObject config() {
     return TopologyConfigs.config(new JsonObject().put("type", "CLUSTER")
         .put("endpoints", new JsonArray(cluster.endpoints())));
