@@ -25,11 +25,13 @@ import java.util.stream.Stream;
  */
 public final class Compare {
   private static final String NOT_COMPARABLE = "not comparable";
+  /** The column where DecisionCore and EventBusApi report {@link Contention}; a full run's value is checked too. */
+  static final String OTHERS_COLUMN = "others' CPU (cores)";
 
   private Compare() {}
 
   /** One summary table: its ratio columns' names, and per row key the cells of those columns. */
-  record Table(String title, List<String> columns, Map<String, List<String>> rows) {}
+  record Table(String title, List<String> columns, Map<String, List<String>> rows, Map<String, String> others) {}
 
   public static void main(String[] args) throws IOException {
     if (args.length < 2) {
@@ -46,6 +48,7 @@ public final class Compare {
     int within = 0;
     int judged = 0;
     int labelled = 0;
+    int labelledOff = 0;
     List<Path> files;
     try (Stream<Path> listing = Files.list(fullDir)) {
       files = listing.filter(p -> p.toString().endsWith(".md")).sorted().toList();
@@ -63,32 +66,39 @@ public final class Compare {
         for (int c = 0; quickRow != null && c < full.columns().size(); c++) {
           String fullCell = row.getValue().get(c);
           String quickCell = quickRow.get(c);
+          String column = full.columns().get(c).replaceAll(" \\(.*", "");
           double f = number(fullCell);
           double q = number(quickCell);
-          String verdict;
-          String deviation = "";
-          if (quickCell.contains(NOT_COMPARABLE)) {
-            verdict = "labelled not comparable";
-            labelled++;
-          } else if (Double.isNaN(f) || Double.isNaN(q)) {
+          if (Double.isNaN(f) || Double.isNaN(q)) {
             continue;
-          } else if (fullCell.equals(quickCell) && (f == 1 || f == 100)) {
+          }
+          double d = f == 0 ? (q == 0 ? 0 : Double.POSITIVE_INFINITY) : q / f - 1;
+          String deviation = Double.isInfinite(d) ? "inf" : String.format(Locale.ROOT, "%+.0f%%", 100 * d);
+          boolean ok = Math.abs(d) <= max;
+          String verdict;
+          double fullOthers = number(full.others().getOrDefault(row.getKey(), ""));
+          if (f == q && (f == 1 || f == 100)) {
             verdict = "anchor";
+          } else if (quickCell.contains(NOT_COMPARABLE)) {
+            // Shown with its deviation all the same: whether the labels catch the figures that are off.
+            verdict = "labelled (" + (ok ? "within" : "off") + ")";
+            labelled++;
+            labelledOff += ok ? 0 : 1;
+          } else if (fullOthers > Contention.MAX_OTHERS_CORES) {
+            verdict = "full run contended (" + Contention.format(fullOthers) + " cores)";
           } else {
-            double d = f == 0 ? (q == 0 ? 0 : Double.POSITIVE_INFINITY) : q / f - 1;
-            deviation = Double.isInfinite(d) ? "inf" : String.format(Locale.ROOT, "%+.0f%%", 100 * d);
-            boolean ok = Math.abs(d) <= max;
             verdict = ok ? "yes" : "**no**";
             judged++;
             within += ok ? 1 : 0;
           }
-          System.out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", section, row.getKey(), full.columns().get(c),
+          quickCell = quickCell.replaceAll(" \\(not comparable.*", " (labelled)");
+          System.out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", section, row.getKey(), column,
               fullCell, quickCell, deviation, verdict);
         }
       }
     }
     System.out.printf("%n%d of %d ratios within %d%% of the full run's; %d labelled not comparable by the quick "
-        + "run.%n", within, judged, Math.round(max * 100), labelled);
+        + "run (%d of them off by more).%n", within, judged, Math.round(max * 100), labelled, labelledOff);
   }
 
   /** The first table of a summary file: ratio columns only, rows keyed by name (and threads or in flight). */
@@ -97,6 +107,8 @@ public final class Compare {
     List<String> header = null;
     List<Integer> ratioColumns = new ArrayList<>();
     Map<String, List<String>> rows = new LinkedHashMap<>();
+    Map<String, String> others = new LinkedHashMap<>();
+    int othersColumn = -1;
     for (String line : lines) {
       if (line.startsWith("### ")) {
         title = line.substring(4);
@@ -104,6 +116,7 @@ public final class Compare {
         continue;
       } else if (line.startsWith("|") && header == null) {
         header = cells(line);
+        othersColumn = header.indexOf(OTHERS_COLUMN);
         for (int c = 1; c < header.size(); c++) {
           String h = header.get(c);
           if (h.startsWith("vs ") || h.contains(" / ") || h.equals("writes per operation")) {
@@ -122,6 +135,9 @@ public final class Compare {
           values.add(c < cells.size() ? cells.get(c) : "");
         }
         rows.put(key, values);
+        if (othersColumn > 0 && othersColumn < cells.size()) {
+          others.put(key, cells.get(othersColumn));
+        }
       } else if (header != null && line.isBlank()) {
         break;
       }
@@ -130,7 +146,7 @@ public final class Compare {
     for (int c : ratioColumns) {
       names.add(header.get(c));
     }
-    return new Table(title, names, rows);
+    return new Table(title, names, rows, others);
   }
 
   private static List<String> cells(String line) {
