@@ -31,7 +31,8 @@ public final class Compare {
   private Compare() {}
 
   /** One summary table: its ratio columns' names, and per row key the cells of those columns. */
-  record Table(String title, List<String> columns, Map<String, List<String>> rows, Map<String, String> others) {}
+  record Table(String title, List<String> columns, Map<String, List<String>> rows, Map<String, String> others,
+      java.util.Set<String> labelledRows) {}
 
   public static void main(String[] args) throws IOException {
     if (args.length < 2) {
@@ -79,7 +80,7 @@ public final class Compare {
           double fullOthers = number(full.others().getOrDefault(row.getKey(), ""));
           if (f == q && (f == 1 || f == 100)) {
             verdict = "anchor";
-          } else if (quickCell.contains(NOT_COMPARABLE)) {
+          } else if (quickCell.contains(NOT_COMPARABLE) || quick.labelledRows().contains(row.getKey())) {
             // Shown with its deviation all the same: whether the labels catch the figures that are off.
             verdict = "labelled (" + (ok ? "within" : "off") + ")";
             labelled++;
@@ -108,6 +109,7 @@ public final class Compare {
     List<Integer> ratioColumns = new ArrayList<>();
     Map<String, List<String>> rows = new LinkedHashMap<>();
     Map<String, String> others = new LinkedHashMap<>();
+    java.util.Set<String> labelledRows = new java.util.HashSet<>();
     int othersColumn = -1;
     for (String line : lines) {
       if (line.startsWith("### ")) {
@@ -135,6 +137,9 @@ public final class Compare {
           values.add(c < cells.size() ? cells.get(c) : "");
         }
         rows.put(key, values);
+        if (line.contains(NOT_COMPARABLE)) {
+          labelledRows.add(key);
+        }
         if (othersColumn > 0 && othersColumn < cells.size()) {
           others.put(key, cells.get(othersColumn));
         }
@@ -146,7 +151,7 @@ public final class Compare {
     for (int c : ratioColumns) {
       names.add(header.get(c));
     }
-    return new Table(title, names, rows, others);
+    return new Table(title, names, rows, others, labelledRows);
   }
 
   private static List<String> cells(String line) {
