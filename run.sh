@@ -25,7 +25,8 @@ if [[ "${1:-}" == test ]]; then
 fi
 
 # ./run.sh bench [--quick]: builds with the bench profile and runs the benchmarks of issue 5 (docs/BENCHMARKS.md),
-# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick under 2.
+# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick about 2-3
+# on an idle machine (both take longer while other processes use the CPU).
 #   A full run keeps a copy of its tables in target/bench-build/last-full; --quick then ends with a table of its
 #   ratios against that run's (io.tripstate.bench.Compare), and labels in its own tables the figures it could not
 #   measure comparably (not settled, or other processes took the CPU). ./run.sh bench --compare prints that table
