@@ -31,12 +31,31 @@ if [[ "${1:-}" == test ]]; then
 fi
 
 # ./run.sh bench [--quick]: builds with the bench profile and runs the benchmarks of issue 5 (docs/BENCHMARKS.md),
-# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick under 2.
+# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick about 2-3
+# on an idle machine (both take longer while other processes use the CPU).
+#   A full run keeps a copy of its tables in target/bench-build/last-full; --quick then ends with a table of its
+#   ratios against that run's (io.tripstate.bench.Compare), and labels in its own tables the figures it could not
+#   measure comparably (not settled, or other processes took the CPU). ./run.sh bench --compare prints that table
+#   again for the last run.
 if [[ "${1:-}" == bench ]]; then
   cd "$(dirname "${BASH_SOURCE[0]}")"
   quick=""
   if [[ "${2:-}" == --quick ]]; then quick=--quick; fi
   out=target/bench-build/results
+  full=target/bench-build/last-full
+  compare() {
+    if [[ -d $full ]]; then
+      echo
+      java -cp "target/bench-build/classes:target/bench-build/test-classes:$(cat target/bench-build/classpath.txt)" \
+        io.tripstate.bench.Compare "$out" "$full"
+    else
+      echo "(no full run to compare with yet: ./run.sh bench keeps its tables in $full)"
+    fi
+  }
+  if [[ "${2:-}" == --compare ]]; then
+    compare
+    exit 0
+  fi
   started=$(date +%s)
   echo "building the bench profile..."
   mvn -B -q -Dstyle.color=never -Pbench test-compile dependency:build-classpath \
@@ -55,8 +74,13 @@ if [[ "${1:-}" == bench ]]; then
     | grep -v '^SLF4J\| INFO ' | tee "$out/PersistenceLatency.log"
   echo
   echo "======== summary ($(nproc) cores, $(date -u +%FT%TZ), $(git describe --always --dirty 2>/dev/null)," \
-    "$(( $(date +%s) - started )) s) ========"
+    "$(( $(date +%s) - started )) s, load average $(cut -d' ' -f1-3 /proc/loadavg)) ========"
   cat "$out"/*.md
+  if [[ -z $quick ]]; then
+    rm -rf "$full" && cp -r "$out" "$full"
+  else
+    compare
+  fi
   exit 0
 fi
 

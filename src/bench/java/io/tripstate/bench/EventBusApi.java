@@ -71,7 +71,7 @@ public final class EventBusApi {
       Summary summary = new Summary("3-event-bus", "Event-bus API (one JVM, " + Runtime.getRuntime()
           .availableProcessors() + " cores, " + measureMs + " ms measured after " + warmupMs + " ms warm-up)",
           "operation", "in flight", "requests/s", "p50 us", "p99 us", "p99.9 us", "vs anchor: req/s",
-          "vs anchor: p99");
+          "vs anchor: p99", "others' CPU (cores)");
       for (int inFlight : new int[] {64}) {  // warm every path up once (JIT) before measuring any
         run(vertx, host, inFlight, warmupMs, 200, () -> vertx.eventBus().request(ECHO, echoBody.copy()));
         run(vertx, host, inFlight, warmupMs, 200, () -> vertx.eventBus().request(API, acquireBody.copy(), acquire));
@@ -86,8 +86,8 @@ public final class EventBusApi {
             () -> vertx.eventBus().request(ECHO, echoBody.copy()));
         Load.Result api = run(vertx, host, inFlight, warmupMs, measureMs,
             () -> vertx.eventBus().request(API, acquireBody.copy(), acquire));
-        row(summary, "echo request (anchor)", inFlight, echo, echo);
-        row(summary, "acquire via BreakerVerticle", inFlight, api, echo);
+        row(summary, quick, "echo request (anchor)", inFlight, echo, echo);
+        row(summary, quick, "acquire via BreakerVerticle", inFlight, api, echo);
         if (acquireOnly) {
           continue;
         }
@@ -95,10 +95,10 @@ public final class EventBusApi {
             () -> busClient.execute("bench", completed));
         Load.Result call = run(vertx, host, inFlight, warmupMs, measureMs,
             () -> busClient.call("bench", ECHO, echoBody.copy(), null, null));
-        row(summary, "BreakerClient.execute, event bus", inFlight, execute, echo);
+        row(summary, quick, "BreakerClient.execute, event bus", inFlight, execute, echo);
         Load.Result fast = run(vertx, host, inFlight, warmupMs, measureMs, () -> client.execute("bench", completed));
-        row(summary, "BreakerClient.execute, default (fast path)", inFlight, fast, echo);
-        row(summary, "call action -> echo", inFlight, call, echo);
+        row(summary, quick, "BreakerClient.execute, default (fast path)", inFlight, fast, null);
+        row(summary, quick, "call action -> echo", inFlight, call, echo);
       }
       if (acquireOnly) {
         summary.write();
@@ -132,11 +132,22 @@ public final class EventBusApi {
     return result;
   }
 
-  private static void row(Summary summary, String name, int inFlight, Load.Result r, Load.Result anchor) {
+  /**
+   * anchor null: no ratio (the fast path never reaches the event bus, so its rate against the echo's says how
+   * fast the load generator is). quick: ratios measured while other processes took more than
+   * {@link Contention#MAX_OTHERS_CORES} cores (in this row's run or its anchor's) are labelled not comparable.
+   */
+  private static void row(Summary summary, boolean quick, String name, int inFlight, Load.Result r,
+      Load.Result anchor) {
+    String label = "";
+    double others = anchor == null ? r.othersCores() : Math.max(r.othersCores(), anchor.othersCores());
+    if (quick && anchor != null && others > Contention.MAX_OTHERS_CORES) {
+      label = " (not comparable: other processes took " + Contention.format(others) + " cores)";
+    }
     summary.row(name, inFlight, String.format("%,.0f", r.perSecond()), r.us(r.p50Ns()), r.us(r.p99Ns()),
         r.us(r.p999Ns()) + (r.errors() > 0 ? " (" + r.errors() + " failed)" : ""),
-        String.format("%.0f%%", 100 * r.perSecond() / anchor.perSecond()),
-        Summary.ratio(r.p99Ns(), anchor.p99Ns()));
+        anchor == null ? "" : String.format("%.0f%%", 100 * r.perSecond() / anchor.perSecond()) + label,
+        anchor == null ? "" : Summary.ratio(r.p99Ns(), anchor.p99Ns()) + label, Contention.format(r.othersCores()));
   }
 
   private static double directCallNs(Supplier<Future<String>> target, boolean quick) {

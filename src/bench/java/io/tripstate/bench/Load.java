@@ -16,7 +16,12 @@ import java.util.function.Supplier;
 final class Load {
   private static final int MAX_SAMPLES = 8_000_000;
 
-  record Result(double perSecond, long p50Ns, long p99Ns, long p999Ns, long errors) {
+  /** othersCores: CPU taken by other processes during the run (warm-up included), see {@link Contention}. */
+  record Result(double perSecond, long p50Ns, long p99Ns, long p999Ns, long errors, double othersCores) {
+    Result withOthersCores(double cores) {
+      return new Result(perSecond, p50Ns, p99Ns, p999Ns, errors, cores);
+    }
+
     String us(long ns) {
       return String.format("%.1f", ns / 1_000.0);
     }
@@ -33,8 +38,9 @@ final class Load {
 
   static Result run(Host host, int inFlight, long warmupMs, long measureMs, Supplier<Future<?>> op) {
     Driver driver = new Driver(host.context(), inFlight, warmupMs, measureMs, op);
+    Contention contention = Contention.start();
     host.context().runOnContext(v -> driver.start());
-    return driver.done.future().await();
+    return driver.done.future().await().withOthersCores(contention.othersCores());
   }
 
   private static final class Driver {
@@ -118,7 +124,7 @@ final class Load {
       Arrays.sort(sorted);
       double seconds = (measureEnd - measureStart) / 1e9;
       done.complete(new Result(completed / seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
-          errors));
+          errors, Double.NaN));
     }
 
     private static long pct(long[] sorted, double p) {

@@ -39,12 +39,13 @@ public final class Restore {
     int runs = quick ? 2 : 5;
     Summary summary = new Summary("5-restore", "Restore: deploy with N snapshots in Redis vs naive SCAN + GET "
         + "per key (median of " + runs + " after 1 warm-up; naive: median of " + (quick ? 1 : 3) + ")",
-        "snapshots", "tripstate deploy ms", "naive restore ms", "naive / tripstate");
+        "snapshots", "tripstate deploy ms", "naive restore ms", "naive / tripstate", "others' CPU (cores)");
     try (RedisServerProcess redis = RedisServerProcess.start()) {
       // --quick leaves out 100,000: its naive restore alone takes 7-15 s here.
       for (int n : quick ? new int[] {1_000, 10_000} : new int[] {1_000, 10_000, 100_000}) {
         redis.command("FLUSHALL");
         seed(redis.port(), n);
+        Contention contention = Contention.start();
         long[] deploy = new long[runs];
         for (int run = -1; run < runs; run++) {
           long ms = deployOnce(redis.url(), n);
@@ -62,8 +63,12 @@ public final class Restore {
         long naiveMs = median(naive);
         System.out.printf("%,d snapshots: deploy %s ms, naive %s ms%n", n, Arrays.toString(deploy),
             Arrays.toString(naive));
+        double others = contention.othersCores();
+        // --quick: a median of 2 deploys and a single naive restore; other processes' load moves them most.
+        String label = quick && others > Contention.MAX_OTHERS_CORES
+            ? " (not comparable: other processes took " + Contention.format(others) + " cores)" : "";
         summary.row(String.format("%,d", n), deployMs, naiveMs, String.format("%.1fx", naiveMs / (double) Math.max(1,
-            deployMs)));
+            deployMs)) + label, Contention.format(others));
       }
     }
     summary.write();
