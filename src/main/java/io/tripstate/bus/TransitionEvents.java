@@ -4,6 +4,7 @@ import io.tripstate.breaker.Breaker;
 import io.tripstate.breaker.BreakerRegistry;
 import io.tripstate.breaker.Transition;
 import io.tripstate.store.SnapshotCodec;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
@@ -18,6 +19,8 @@ import java.lang.System.Logger.Level;
  */
 public final class TransitionEvents implements BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(TransitionEvents.class.getName());
+
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   private final EventBus eventBus;
   private final String address;
@@ -57,7 +60,8 @@ public final class TransitionEvents implements BreakerRegistry.Listener {
   public void onRemoteTransition(Breaker breaker, Transition transition, String origin) {
     LOG.log(Level.INFO, "Breaker ''{0}'': {1} -> {2} ({3}) by instance ''{4}'', version {5}", transition.name(),
         transition.from(), transition.to(), transition.reason(), origin, transition.version());
-    eventBus.publish(address, toJson(transition).put("origin", origin).put("node", node));
+    // Local only: in a clustered Vert.x the instance that made it already published it cluster-wide.
+    eventBus.publish(address, toJson(transition).put("origin", origin).put("node", node), LOCAL_ONLY);
   }
 
   /** Counters are not published. */
