@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 final class StandaloneApp {
   private static final List<String> ENV_OVERRIDES = List.of("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
       "REDIS_PASSWORD", "ENABLE_CIRCUIT_BREAKER_PERSISTENCE", "HTTP_PORT", "TRIPSTATE_ADMIN_TOKEN", "TRIPSTATE_API_TOKEN",
-      "CLUSTER_MEMBERS", "CLUSTER_PORT", "CLUSTER_HOST", "CLUSTER_HEARTBEAT_SECONDS");
+      "TRIPSTATE_SHARING", "TRIPSTATE_INSTANCE_ID", "CLUSTER_MEMBERS", "CLUSTER_PORT", "CLUSTER_HOST",
+      "CLUSTER_HEARTBEAT_SECONDS");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   final String name;
@@ -88,9 +90,18 @@ final class StandaloneApp {
   }
 
   HttpResponse<String> post(String path, String token, String body) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5))
+    return HTTP.send(postRequest(path, token, body), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The same POST, sent without waiting: many of them go out at once (concurrent callers). */
+  CompletableFuture<HttpResponse<String>> postAsync(String path, String token, String body) {
+    return HTTP.sendAsync(postRequest(path, token, body), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest postRequest(String path, String token, String body) {
+    return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5))
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
   private URI uri(String path) {
@@ -105,6 +116,16 @@ final class StandaloneApp {
     } catch (IOException e) {
       return "(unreadable: " + e + ")";
     }
+  }
+
+  /**
+   * SIGKILLs the app's JVM alone (no shutdown hook runs, nothing is flushed or given back) and waits for it;
+   * asserts the exit status of a SIGKILLed JVM (137).
+   */
+  void sigkill() throws InterruptedException {
+    process.destroyForcibly();
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("%s app (pid %d) exited", name, process.pid()).isTrue();
+    assertThat(process.exitValue()).as("exit status of the SIGKILLed %s app", name).isEqualTo(137);
   }
 
   /** Kills the app and every process it started that is still its descendant; waits up to 10 s for it. */
