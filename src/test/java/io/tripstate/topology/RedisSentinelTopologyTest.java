@@ -60,9 +60,18 @@ class RedisSentinelTopologyTest {
   @Test
   void writesResumeOnThePromotedReplicaAfterTheMasterIsKilled() {
     // Given a stream of acknowledged transitions through the Sentinels' master
+    // (and a second instance sharing its breakers through the same Sentinels)
     JsonObject config = config();
     config.getJsonObject("persistence").put("ackAfterWrite", true).put("commandTimeoutMs", 500);
+    config.put("sharing", new JsonObject().put("enabled", true).put("instanceId", "a").put("resyncMs", 1_000)
+        .put("heartbeatMs", 500));
+    JsonObject configB = config.copy();
+    configB.getJsonObject("sharing").put("instanceId", "b");
     Bus.await(vertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(config)));
+    Vertx otherVertx = Vertx.vertx();
+    Bus.await(otherVertx.deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(configB)));
+    Bus other = new Bus(otherVertx, configB.getString("address"));
+    Bus bus = new Bus(vertx, config.getString("address"));
     String key = config.getJsonObject("persistence").getString("keyPrefix") + "stream:state";
     try (TransitionStream stream = new TransitionStream(vertx, config.getString("address"), "stream", 20)) {
       Awaitility.await("writes flowing").atMost(Duration.ofSeconds(10))
@@ -84,11 +93,23 @@ class RedisSentinelTopologyTest {
           Duration.ofNanos(resumed.atNanos() - killedAt).toMillis(), Math.max(0, lastAcked - replicaVersion));
       assertThat(stream.failures()).as("decisions never wait on Redis").isEmpty();
 
+      // And the other instance hears transitions again: its stream reader found the promoted master
+      bus.send("force_open", new JsonObject().put("name", "after-failover"));
+      Awaitility.await("b hears a's transition after the failover").atMost(Duration.ofSeconds(20))
+          .until(() -> other.statusAll().getJsonArray("breakers").stream()
+              .anyMatch(b -> "after-failover".equals(((JsonObject) b).getString("name"))
+                  && "forced_open".equals(((JsonObject) b).getString("state"))));
+      System.out.printf("[topology] sentinel failover with sharing: the other instance heard a transition made "
+          + "after the failover %d ms after SIGKILL of the master%n", Duration.ofNanos(System.nanoTime() - killedAt)
+          .toMillis());
+
       // And the promoted master converges on the instance's newest state
       stream.close();
       long newest = stream.replies().get(stream.replies().size() - 1).version();
       Awaitility.await("the newest snapshot on the new master").atMost(Duration.ofSeconds(10))
           .until(() -> new JsonObject(sentinels.replica().command("GET", key)).getLong("version") >= newest);
+    } finally {
+      Bus.await(otherVertx.close());
     }
   }
 
