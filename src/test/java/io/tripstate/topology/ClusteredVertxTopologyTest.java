@@ -76,6 +76,35 @@ class ClusteredVertxTopologyTest {
         .isNotEqualTo(((VertxInternal) nodes.node(1)).clusterManager().getNodeId());
   }
 
+  @Test
+  void nodesThatShareAKeyPrefixShareBreakerStatesThroughRedis() {
+    // Given a node-scoped verticle on each node, sharing through Redis under one key prefix
+    JsonObject config = config();
+    for (int i = 0; i < 2; i++) {
+      JsonObject own = config.copy().put("sharing", new JsonObject().put("enabled", true).put("instanceId", "node-" + i)
+          .put("heartbeatMs", 200).put("resyncMs", 1_000));
+      Bus.await(nodes.node(i).deployVerticle(new BreakerVerticle(), new DeploymentOptions().setConfig(own)));
+    }
+    Bus fromNode0 = new Bus(nodes.node(0), config.getString("address"));
+    Bus fromNode1 = new Bus(nodes.node(1), config.getString("address"));
+
+    // When node 0's owner opens a breaker on its own calls
+    for (int i = 0; i < 5; i++) {
+      fromNode0.record("shipping", "failure");
+    }
+
+    // Then node 1's owner, which saw none of those calls, rejects too, naming node 0's instance
+    Awaitility.await("node 1 rejects").atMost(Duration.ofSeconds(10)).until(() -> {
+      try {
+        return !fromNode1.acquire("shipping").getBoolean("permitted");
+      } catch (RuntimeException e) {
+        return false;
+      }
+    });
+    assertThat(fromNode1.status("shipping").getString("instance")).isEqualTo("node-0");
+    assertThat(fromNode1.status("shipping").getInteger("failure_count")).isEqualTo(5);
+  }
+
   private static JsonObject config() {
     return TopologyConfigs.config(new JsonObject().put("connectionString", TestRedis.url()))
         .put("defaults", new JsonObject().put("failureThreshold", 5));
