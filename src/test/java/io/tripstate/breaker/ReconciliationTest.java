@@ -181,4 +181,49 @@ class ReconciliationTest {
     assertThat(registry.get("elsewhere").version()).isEqualTo(3);
     assertThat(restored).containsExactly("elsewhere open");
   }
+
+  @Test
+  void aSharedBreakerTakesWhateverRedisMovedOnToEvenOverItsOwnOperatorAction() {
+    // Given a shared breaker forced open here (an operator action) on top of nothing stored
+    registry.sharedNames(name -> true);
+    registry.forceOpen("shared", null, NOW);
+
+    // When the store holds another instance's closed state at version 4
+    Reconciled outcome = registry.reconcile(stored("shared", BreakerState.CLOSED, 4));
+
+    // Then Redis wins: it moved on from the version this transition was based on
+    assertThat(outcome).isEqualTo(Reconciled.ADOPTED);
+    assertThat(registry.get("shared").state()).isEqualTo(BreakerState.CLOSED);
+    assertThat(registry.get("shared").version()).isEqualTo(4);
+  }
+
+  @Test
+  void aSharedBreakerKeepsATransitionMadeOnTheVersionRedisStillHolds() {
+    // Given a shared breaker stored at version 4, then opened here
+    registry.sharedNames(name -> true);
+    registry.reconcile(stored("kept", BreakerState.CLOSED, 4));
+    for (int i = 0; i < 3; i++) {
+      registry.record("kept", Outcome.FAILURE, null, null, NOW);
+    }
+
+    // When the store still holds version 4 (a late restore after Redis came back)
+    Reconciled outcome = registry.reconcile(stored("kept", BreakerState.CLOSED, 4));
+
+    // Then the local open is kept, to be written above it
+    assertThat(outcome).isEqualTo(Reconciled.KEPT);
+    assertThat(registry.get("kept").state()).isEqualTo(BreakerState.OPEN);
+  }
+
+  @Test
+  void adoptingAnotherInstancesSnapshotRespectsMaxBreakersForANewName() {
+    // Given a registry full to its 10 breakers
+    for (int i = 0; i < 10; i++) {
+      registry.getOrCreate("b" + i, NOW);
+    }
+
+    // Then another instance's new name is refused, and a known one is taken
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> registry.adopt(stored("eleventh", BreakerState.OPEN, 3)))
+        .isInstanceOf(BreakerRegistry.LimitExceededException.class);
+    assertThat(registry.adopt(stored("b3", BreakerState.OPEN, 3)).state()).isEqualTo(BreakerState.OPEN);
+  }
 }

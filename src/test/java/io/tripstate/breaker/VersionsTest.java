@@ -57,4 +57,52 @@ class VersionsTest {
     assertThat(versions.version()).isEqualTo(51);
     assertThat(versions.transitionedSinceStored()).isTrue();
   }
+
+  @Test
+  void aLocalChangeNeitherMarksTheBreakerUnwrittenNorMovesItsVersion() {
+    // Given a shared breaker stored at version 7
+    versions.adopted(7);
+
+    // When it makes a change that stays with the instance (a counter change, a derived half_open)
+    change();
+    versions.local();
+
+    // Then nothing is left to write and it still reports the stored version
+    assertThat(versions.unwritten()).isFalse();
+    assertThat(versions.version()).isEqualTo(7);
+
+    // And a change to be written after it counts as usual, and lands one version up
+    change();
+    assertThat(versions.unwritten()).isTrue();
+    assertThat(versions.version()).isEqualTo(8);
+    versions.sending(versions.changes());
+    versions.stored(8, versions.changes());
+    assertThat(versions.unwritten()).isFalse();
+  }
+
+  @Test
+  void aLocalChangeAfterAnUnwrittenOneLeavesThatOneToWrite() {
+    versions.adopted(7);
+    change();
+    change();
+    versions.local();
+
+    assertThat(versions.unwritten()).isTrue();
+    assertThat(versions.version()).isEqualTo(8);
+  }
+
+  @Test
+  void aStoredAnswerNeverTakesTheVersionBack() {
+    // Given a breaker that took version 9 of another instance while its own write of version 8 was out
+    versions.adopted(7);
+    change();
+    versions.sending(versions.changes());
+    versions.adopted(9);
+
+    // When its own write's answer arrives
+    versions.stored(8, versions.changes());
+
+    // Then it stays based on 9
+    assertThat(versions.storedVersion()).isEqualTo(9);
+  }
 }
