@@ -7,6 +7,7 @@ import io.tripstate.breaker.Transition;
 import io.tripstate.config.PersistenceConfig;
 import io.tripstate.engine.Scheduler;
 import io.vertx.core.Future;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -357,7 +358,10 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
         return;
       }
       if (result.failed()) {
-        lifecycle.storeFailed(result.cause());
+        // A refusal of the client's own pool (other commands fill it) says nothing of Redis: as in WriteQueue.
+        if (!(result.cause() instanceof ConnectionPoolTooBusyException)) {
+          lifecycle.storeFailed(result.cause());
+        }
         return;
       }
       String newRunId = result.result();
@@ -397,5 +401,4 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   private static void storedInMemory(Breaker breaker) {
     breaker.versions().stored(breaker.version(), breaker.versions().changes());
   }
-
 }
