@@ -38,7 +38,7 @@ if [[ "${1:-}" == bench ]]; then
   rm -rf "$out" && mkdir -p "$out"
   cp="target/bench-build/classes:target/bench-build/test-classes:$(cat target/bench-build/classpath.txt)"
   jvm=(java -Xms1g -Xmx1g -Dbench.out="$out" -Djava.util.logging.config.file=src/test/resources/logging.properties -cp "$cp")
-  for main in DecisionCore EventBusApi PersistenceCommands Restore Memory; do
+  for main in DecisionCore EventBusApi PersistenceCommands Restore Memory SharingFigures; do
     echo "== $main $quick"
     section=$(date +%s)
     "${jvm[@]}" io.tripstate.bench.$main $quick 2>&1 | grep -v '^SLF4J' | tee "$out/$main.log"
