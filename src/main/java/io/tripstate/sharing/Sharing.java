@@ -155,6 +155,8 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     }
     return onOwner(stream.hello(config.instanceId())).map(id -> {
       lastSeen = id;
+      // Heard from here on: the reader starts at this mark, however long its first read waits for news.
+      readerConnected = true;
       return (Void) null;
     }).recover(error -> {
       LOG.log(Level.WARNING, "Sharing: cannot reach the transitions stream ''{0}'' at deploy ({1}); this instance "
@@ -281,8 +283,11 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     reading = true;
     long blockMs = Math.min(MAX_BLOCK_MS, config.resyncMs());
     // After a break, first make sure the stream still holds the last entry read (else reload everything): a
-    // read from an id the stream no longer holds would skip the gap without a word.
-    Future<Void> gapChecked = readerConnected ? Future.succeededFuture() : catchUp();
+    // read from an id the stream no longer holds would skip the gap without a word. Once that is answered, this
+    // instance hears the others (the blocking read goes on from there), though the read may wait long for news.
+    Future<Void> gapChecked = readerConnected ? Future.succeededFuture() : checkGap()
+        .andThen(checked -> readerConnected = checked.succeeded() && !closed)
+        .recover(error -> Future.succeededFuture());
     gapChecked.compose(v -> onOwner(stream.read(lastSeen, BATCH, blockMs))).onComplete(result -> {
       reading = false;
       if (closed) {
@@ -319,6 +324,11 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
    * snapshot when the stream no longer holds {@code lastSeen} (trimmed, or lost with a Redis restart).
    */
   Future<Void> catchUp() {
+    return checkGap().recover(error -> Future.succeededFuture());
+  }
+
+  /** {@link #catchUp}, failed when Redis did not answer. */
+  private Future<Void> checkGap() {
     if (closed || rescanning) {
       return Future.succeededFuture();
     }
@@ -334,8 +344,8 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
         return rescan("the stream no longer holds entry " + from);
       }
       apply(entries.subList(1, entries.size()));
-      return entries.size() == BATCH ? catchUp() : Future.<Void>succeededFuture();
-    }).recover(error -> Future.succeededFuture());
+      return entries.size() == BATCH ? checkGap() : Future.<Void>succeededFuture();
+    });
   }
 
   /** Marks a new start in the stream, then takes every stored snapshot newer than the local breaker's. */
