@@ -25,7 +25,8 @@ if [[ "${1:-}" == test ]]; then
 fi
 
 # ./run.sh bench [--quick]: builds with the bench profile and runs the benchmarks of issue 5 (docs/BENCHMARKS.md),
-# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick under 2.
+# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick under 2,
+# plus SharingFigures (issue 10): about 3.5 minutes, --quick 1.5.
 if [[ "${1:-}" == bench ]]; then
   cd "$(dirname "${BASH_SOURCE[0]}")"
   quick=""
