@@ -31,8 +31,9 @@ if [[ "${1:-}" == test ]]; then
 fi
 
 # ./run.sh bench [--quick]: builds with the bench profile and runs the benchmarks of issue 5 (docs/BENCHMARKS.md),
-# each in a JVM of its own, then prints the summary tables. Full run under 10 minutes on 2 cores, --quick about 2-3
-# on an idle machine (both take longer while other processes use the CPU).
+# each in a JVM of its own, then prints the summary tables. Full run about 10 minutes on 2 cores plus
+# SharingFigures (issue 10, about 3.5 minutes); --quick about 2-3 plus 1.5 on an idle machine (both take longer
+# while other processes use the CPU).
 #   A full run keeps a copy of its tables in target/bench-build/last-full; --quick then ends with a table of its
 #   ratios against that run's (io.tripstate.bench.Compare), and labels in its own tables the figures it could not
 #   measure comparably (not settled, or other processes took the CPU). ./run.sh bench --compare prints that table
@@ -63,7 +64,7 @@ if [[ "${1:-}" == bench ]]; then
   rm -rf "$out" && mkdir -p "$out"
   cp="target/bench-build/classes:target/bench-build/test-classes:$(cat target/bench-build/classpath.txt)"
   jvm=(java -Xms1g -Xmx1g -Dbench.out="$out" -Djava.util.logging.config.file=src/test/resources/logging.properties -cp "$cp")
-  for main in DecisionCore EventBusApi PersistenceCommands Restore Memory; do
+  for main in DecisionCore EventBusApi PersistenceCommands Restore Memory SharingFigures; do
     echo "== $main $quick"
     section=$(date +%s)
     "${jvm[@]}" io.tripstate.bench.$main $quick 2>&1 | grep -v '^SLF4J' | tee "$out/$main.log"

@@ -10,6 +10,7 @@ import io.tripstate.engine.BreakerEngine;
 import io.tripstate.engine.Scheduler;
 import io.tripstate.store.Persistence;
 import io.tripstate.store.RepeatedWarning;
+import io.tripstate.store.SharePolicy;
 import io.tripstate.store.SnapshotCodec;
 import io.tripstate.store.SnapshotFormatException;
 import io.tripstate.store.SnapshotStore;
@@ -25,7 +26,7 @@ import java.util.function.Supplier;
 
 /**
  * Shares breaker states across app instances through Redis (issue: sharing). The instance's decisions never
- * wait for it: it only decides which changes persistence writes ({@link Persistence.SharePolicy}), announces
+ * wait for it: it only decides which changes persistence writes ({@link SharePolicy}), announces
  * the written ones on the {@link TransitionStream}, and applies what other instances announced through the
  * engine, as soon as its reader sees it.
  *
@@ -45,7 +46,7 @@ import java.util.function.Supplier;
  * </ul>
  * Confined to the owner's event loop: every Redis answer hops there through the owner executor.
  */
-public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.Listener {
+public final class Sharing implements SharePolicy, BreakerRegistry.Listener {
   private static final Logger LOG = System.getLogger(Sharing.class.getName());
   static final int BATCH = 1_000;
   /** The longest a blocking read waits before it reads again (one command per this, idle). */
@@ -141,6 +142,8 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     }
     return owner.on(stream.hello(config.instanceId())).map(id -> {
       lastSeen = id;
+      // Heard from here on: the reader starts at this mark, however long its first read waits for news.
+      readerConnected = true;
       return (Void) null;
     }).recover(error -> {
       LOG.log(Level.WARNING, "Sharing: cannot reach the transitions stream ''{0}'' at deploy ({1}); this instance "
@@ -224,8 +227,11 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
     reading = true;
     long blockMs = Math.min(MAX_BLOCK_MS, config.resyncMs());
     // After a break, first make sure the stream still holds the last entry read (else reload everything): a
-    // read from an id the stream no longer holds would skip the gap without a word.
-    Future<Void> gapChecked = readerConnected ? Future.succeededFuture() : catchUp();
+    // read from an id the stream no longer holds would skip the gap without a word. Once that is answered, this
+    // instance hears the others (the blocking read goes on from there), though the read may wait long for news.
+    Future<Void> gapChecked = readerConnected ? Future.succeededFuture() : checkGap()
+        .andThen(checked -> readerConnected = checked.succeeded() && !closed)
+        .recover(error -> Future.succeededFuture());
     gapChecked.compose(v -> owner.on(stream.read(lastSeen, BATCH, blockMs))).onComplete(result -> {
       reading = false;
       if (closed) {
@@ -262,6 +268,11 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
    * snapshot when the stream no longer holds {@code lastSeen} (trimmed, or lost with a Redis restart).
    */
   Future<Void> catchUp() {
+    return checkGap().recover(error -> Future.succeededFuture());
+  }
+
+  /** {@link #catchUp}, failed when Redis did not answer. */
+  private Future<Void> checkGap() {
     if (closed || rescanning) {
       return Future.succeededFuture();
     }
@@ -277,8 +288,8 @@ public final class Sharing implements Persistence.SharePolicy, BreakerRegistry.L
         return rescan("the stream no longer holds entry " + from);
       }
       apply(entries.subList(1, entries.size()));
-      return entries.size() == BATCH ? catchUp() : Future.<Void>succeededFuture();
-    }).recover(error -> Future.succeededFuture());
+      return entries.size() == BATCH ? checkGap() : Future.<Void>succeededFuture();
+    });
   }
 
   /** Marks a new start in the stream, then takes every stored snapshot newer than the local breaker's. */

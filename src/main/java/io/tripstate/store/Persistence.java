@@ -7,6 +7,7 @@ import io.tripstate.breaker.Transition;
 import io.tripstate.config.PersistenceConfig;
 import io.tripstate.engine.Scheduler;
 import io.vertx.core.Future;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -30,29 +31,6 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   /** {@link #whenWritten} of a transition that stays with this instance (see {@link SharePolicy}). */
   public static final String LOCAL = "local";
 
-  /**
-   * Which changes go to Redis, and what follows a write: every change, and nothing, for a single instance (the
-   * default, {@link #ALL}); with sharing across instances, only the shared transitions, each announced once
-   * written ({@code sharing.Sharing}). Called on the owner's context.
-   */
-  public interface SharePolicy {
-    /** Whether a change is written: {@code transition} is {@code null} for a counter change. */
-    boolean writes(Breaker breaker, Transition transition);
-
-    /** The store accepted a write: {@code stored} is the snapshot as Redis holds it now. */
-    void written(Breaker breaker, Snapshot stored);
-  }
-
-  /** Writes every change; nothing follows a write. */
-  public static final SharePolicy ALL = new SharePolicy() {
-    @Override
-    public boolean writes(Breaker breaker, Transition transition) {
-      return true;
-    }
-
-    @Override
-    public void written(Breaker breaker, Snapshot stored) {}
-  };
 
   private final Scheduler scheduler;
   private final Executor owner;
@@ -69,7 +47,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   private long flushTimer = -1;
   private long probeTimer = -1;
   private String runId;
-  private SharePolicy policy = ALL;
+  private SharePolicy policy = SharePolicy.ALL;
 
   /**
    * @param owner runs the store's answers on the owner's context ({@link OnOwner#executor} in production)
@@ -96,7 +74,7 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
     return store != null;
   }
 
-  /** Replaces the single-instance policy ({@link #ALL}); set before {@link #start}. */
+  /** Replaces the single-instance policy ({@link SharePolicy#ALL}); set before {@link #start}. */
   public void sharePolicy(SharePolicy sharePolicy) {
     this.policy = sharePolicy;
   }
@@ -359,7 +337,10 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
         return;
       }
       if (result.failed()) {
-        lifecycle.storeFailed(result.cause());
+        // A refusal of the client's own pool (other commands fill it) says nothing of Redis: as in WriteQueue.
+        if (!(result.cause() instanceof ConnectionPoolTooBusyException)) {
+          lifecycle.storeFailed(result.cause());
+        }
         return;
       }
       String newRunId = result.result();
@@ -399,5 +380,4 @@ public final class Persistence implements BreakerRegistry.Listener, WriteQueue.S
   private static void storedInMemory(Breaker breaker) {
     breaker.versions().stored(breaker.version(), breaker.versions().changes());
   }
-
 }
