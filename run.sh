@@ -117,6 +117,10 @@ if [[ -n "${CLUSTER_MEMBERS:-}" ]]; then
     --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
 fi
 
+# The default sharing.instanceId starts with the host name, read from HOSTNAME (a shell variable, not always
+# exported): the JVM does no DNS lookup for it.
+export HOSTNAME="${HOSTNAME:-$(hostname 2>/dev/null || echo tripstate)}"
+
 # exec: Ctrl-C and SIGTERM reach the JVM, whose shutdown hook stops everything in order.
 exec java "${jvm[@]}" -Djava.util.logging.config.file=conf/logging.properties \
   -cp "$jar:$(cat "$classpath")" "$main" "$@"

@@ -89,7 +89,12 @@ final class Presence {
       JsonArray list = new JsonArray();
       for (InstanceDirectory.Instance instance : seen.instances()) {
         if (live(instance, seen)) {
-          list.add(instance.info().copy().put("instance", instance.id())
+          JsonObject info = instance.info().copy();
+          // Read back as a double, it would print as 1.79E9: epoch seconds with a plain fraction again.
+          if (info.getValue("started_at") instanceof Number started) {
+            info.put("started_at", SnapshotCodec.seconds(Math.round(started.doubleValue() * 1000)));
+          }
+          list.add(info.put("instance", instance.id())
               .put("seen_ms_ago", Math.max(0, seen.nowMs() - instance.seenAtMs()))
               .put("self", instance.id().equals(config.instanceId())));
         }

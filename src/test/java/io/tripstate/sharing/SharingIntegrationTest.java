@@ -122,6 +122,8 @@ class SharingIntegrationTest {
     JsonArray instances = answer.getJsonArray("instances");
     List<String> ids = instances.stream().map(i -> ((JsonObject) i).getString("instance")).sorted().toList();
     assertThat(ids).containsExactly("a", "b", "c");
+    assertThat(answer.encode()).as("epoch seconds with a plain fraction").doesNotContain("E9");
+    assertThat(instances.getJsonObject(0).getValue("started_at").toString()).matches("\\d{10}\\.\\d{1,3}");
     JsonObject status = fleet.get(0).bus.send("status", new JsonObject()).getJsonObject("sharing");
     assertThat(status.getBoolean("connected")).isTrue();
     assertThat(status.getString("instance")).isEqualTo("a");
