@@ -1,16 +1,15 @@
 package io.tripstate.sharing;
 
 import io.tripstate.store.LuaScript;
+import io.tripstate.store.TimedRedis;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Who is alive on a key prefix: one Redis hash, {@code {keyPrefix}sharing:instances}, with a field per instance
@@ -57,14 +56,12 @@ final class InstanceDirectory {
    */
   record Seen(long nowMs, List<Instance> instances) {}
 
-  private final Redis redis;
+  private final TimedRedis redis;
   private final String key;
-  private final long timeoutMs;
 
   InstanceDirectory(Redis redis, String keyPrefix, long timeoutMs) {
-    this.redis = redis;
+    this.redis = new TimedRedis(redis, timeoutMs);
     this.key = keyPrefix + "sharing:instances";
-    this.timeoutMs = timeoutMs;
   }
 
   String key() {
@@ -73,7 +70,7 @@ final class InstanceDirectory {
 
   /** Stamps this instance, forgets those unseen for {@code forgetMs}, and answers who is left. */
   Future<Seen> heartbeat(String id, JsonObject info, long forgetMs) {
-    return HEARTBEAT.run(this::send, key, id, info.encode(), Long.toString(forgetMs)).map(reply -> {
+    return HEARTBEAT.run(redis::send, key, id, info.encode(), Long.toString(forgetMs)).map(reply -> {
       long now = reply.get(0).toLong();
       List<Instance> instances = new ArrayList<>();
       for (int i = 1; i + 1 < reply.size(); i += 2) {
@@ -88,11 +85,7 @@ final class InstanceDirectory {
 
   /** Removes this instance (a graceful stop), so that the others see it gone at once. */
   Future<Void> leave(String id) {
-    return send(Request.cmd(Command.HDEL, key, id)).mapEmpty();
-  }
-
-  private Future<Response> send(Request request) {
-    return redis.send(request).timeout(timeoutMs, TimeUnit.MILLISECONDS);
+    return redis.send(Request.cmd(Command.HDEL, key, id)).mapEmpty();
   }
 
   /** A field's value, or {@code null} when it is not in this form (written by something else). */

@@ -1,12 +1,12 @@
 package io.tripstate.sharing;
 
 import io.tripstate.store.LuaScript;
+import io.tripstate.store.TimedRedis;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis adapter of the open quorum ({@code sharing.openQuorum}): an instance that trips votes to open the
@@ -33,9 +33,8 @@ public final class OpenVotes {
       "redis.call('PEXPIREAT', KEYS[1], last[2])",
       "return redis.call('ZCARD', KEYS[1])"));
 
-  private final Redis client;
+  private final TimedRedis redis;
   private final String keyPrefix;
-  private final long commandTimeoutMs;
 
   /**
    * @param client the shared client (not closed here)
@@ -43,9 +42,8 @@ public final class OpenVotes {
    * @param commandTimeoutMs the bound of every call
    */
   public OpenVotes(Redis client, String keyPrefix, long commandTimeoutMs) {
-    this.client = client;
+    this.redis = new TimedRedis(client, commandTimeoutMs);
     this.keyPrefix = keyPrefix;
-    this.commandTimeoutMs = commandTimeoutMs;
   }
 
   /** The votes key of a breaker. */
@@ -64,15 +62,11 @@ public final class OpenVotes {
       return Future.failedFuture(new IllegalArgumentException("breaker '" + name + "': a vote needs ttlMs >= 1, got "
           + ttlMs));
     }
-    return VOTE.run(this::send, key(name), instance, Long.toString(ttlMs)).map(Response::toInteger);
+    return VOTE.run(redis::send, key(name), instance, Long.toString(ttlMs)).map(Response::toInteger);
   }
 
   /** Drops every vote of a breaker (the shared open was written: the next open period votes afresh). */
   public Future<Void> clear(String name) {
-    return send(Request.cmd(Command.DEL, key(name))).mapEmpty();
-  }
-
-  private Future<Response> send(Request request) {
-    return client.send(request).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS);
+    return redis.send(Request.cmd(Command.DEL, key(name))).mapEmpty();
   }
 }

@@ -7,13 +7,10 @@ import io.tripstate.breaker.Transition;
 import io.tripstate.config.SharingConfig;
 import io.tripstate.engine.BreakerEngine;
 import io.tripstate.store.Persistence;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 
 /**
@@ -31,7 +28,7 @@ final class Quorum {
   private final SharingConfig config;
   private final BreakerEngine engine;
   private final OpenVotes votes;
-  private final Executor owner;
+  private final OnOwnerFutures owner;
   private final Persistence persistence;
   private final Predicate<String> shared;
   /** Breakers open here only, below the quorum. */
@@ -39,7 +36,7 @@ final class Quorum {
   /** Transitions that stay with this instance (asked about again by persistence and by waiting replies). */
   private final Set<Transition> localTransitions = new HashSet<>();
 
-  Quorum(SharingConfig config, BreakerEngine engine, OpenVotes votes, Executor owner, Persistence persistence,
+  Quorum(SharingConfig config, BreakerEngine engine, OpenVotes votes, OnOwnerFutures owner, Persistence persistence,
       Predicate<String> shared) {
     this.config = config;
     this.engine = engine;
@@ -87,7 +84,7 @@ final class Quorum {
   private void vote(Breaker breaker) {
     String name = breaker.name();
     long ttlMs = Math.max(1, breaker.retryAfterMs(engine.scheduler().nowMs()));
-    onOwner(votes.vote(name, config.instanceId(), ttlMs)).onComplete(result -> {
+    owner.on(votes.vote(name, config.instanceId(), ttlMs)).onComplete(result -> {
       if (result.failed()) {
         LOG.log(Level.WARNING, "Breaker ''{0}'': voting to open it for every instance failed ({1}); it stays open "
             + "here only", name, result.cause().getMessage());
@@ -130,11 +127,5 @@ final class Quorum {
 
   private static boolean isOperator(String reason) {
     return "reset".equals(reason) || "forced_open".equals(reason) || "disabled".equals(reason);
-  }
-
-  private <T> Future<T> onOwner(Future<T> future) {
-    Promise<T> promise = Promise.promise();
-    future.onComplete(result -> owner.execute(() -> promise.handle(result)));
-    return promise.future();
   }
 }

@@ -65,7 +65,6 @@ public final class Sharing implements SharePolicy, BreakerRegistry.Listener {
   private final Presence presence;
   private final OpenVotes votes;
   private final Persistence persistence;
-  private final Executor ownerExecutor;
   private Quorum quorum;
   /** The last stream entry read; {@code null} until this instance has marked its start. */
   private String lastSeen;
@@ -93,7 +92,6 @@ public final class Sharing implements SharePolicy, BreakerRegistry.Listener {
     this.persistence = persistence;
     this.stream = stream;
     this.scheduler = scheduler;
-    this.ownerExecutor = owner;
     this.owner = new OnOwnerFutures(owner);
     this.loadAll = loadAll;
     this.retryMs = retryMs;
@@ -107,7 +105,7 @@ public final class Sharing implements SharePolicy, BreakerRegistry.Listener {
   public void attach(BreakerEngine breakerEngine) {
     this.engine = breakerEngine;
     this.quorum = config.enabled() && config.openQuorum() > 1 && votes != null
-        ? new Quorum(config, breakerEngine, votes, ownerExecutor, persistence, this::sharedHere) : null;
+        ? new Quorum(config, breakerEngine, votes, owner, persistence, this::sharedHere) : null;
   }
 
   public String instanceId() {

@@ -1,11 +1,10 @@
 package io.tripstate.sharing;
 
 import io.tripstate.store.LuaScript;
+import io.tripstate.store.TimedRedis;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis adapter of the trial lease: when an open breaker's time is up, only the instance that holds a lease
@@ -77,9 +76,8 @@ public final class TrialLeases {
     static final Lease GRANTED = new Lease(true, 0);
   }
 
-  private final Redis client;
+  private final TimedRedis redis;
   private final String keyPrefix;
-  private final long commandTimeoutMs;
 
   /**
    * @param client the shared client (not closed here)
@@ -87,9 +85,8 @@ public final class TrialLeases {
    * @param commandTimeoutMs the bound of every call
    */
   public TrialLeases(Redis client, String keyPrefix, long commandTimeoutMs) {
-    this.client = client;
+    this.redis = new TimedRedis(client, commandTimeoutMs);
     this.keyPrefix = keyPrefix;
-    this.commandTimeoutMs = commandTimeoutMs;
   }
 
   /** The lease key of a breaker. */
@@ -110,21 +107,17 @@ public final class TrialLeases {
           + " and ttlMs >= 1, got max " + max + ", ttlMs " + ttlMs));
     }
     Future<Response> reply = max == 1
-        ? TAKE_ONE.run(this::send, key(name), token, Long.toString(ttlMs))
-        : TAKE_MANY.run(this::send, key(name), token, Long.toString(ttlMs), Integer.toString(max));
+        ? TAKE_ONE.run(redis::send, key(name), token, Long.toString(ttlMs))
+        : TAKE_MANY.run(redis::send, key(name), token, Long.toString(ttlMs), Integer.toString(max));
     return reply.map(TrialLeases::lease);
   }
 
   /** Gives a lease back, if {@code token} still holds it; anything else (another holder, none) is left as it is. */
   public Future<Void> release(String name, String token) {
-    return RELEASE.run(this::send, key(name), token).mapEmpty();
+    return RELEASE.run(redis::send, key(name), token).mapEmpty();
   }
 
   private static Lease lease(Response reply) {
     return reply.get(0).toLong() == 1L ? Lease.GRANTED : new Lease(false, Math.max(1, reply.get(1).toLong()));
-  }
-
-  private Future<Response> send(Request request) {
-    return client.send(request).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS);
   }
 }
